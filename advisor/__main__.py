@@ -1,0 +1,5 @@
+"""Provides `python -m advisor`."""
+
+from advisor.cli import main
+
+raise SystemExit(main())

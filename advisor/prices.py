@@ -1,0 +1,104 @@
+"""Provides vendor API token prices from genai-prices, offline (its updater is never called)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import lru_cache
+
+from genai_prices import Usage, calc_price
+from genai_prices.data_snapshot import get_snapshot
+
+from advisor.errors import UnknownModelError
+
+_PROBE_TOKENS = 1000  # small enough to stay in every model's first price tier
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    """USD per 1M tokens for one model, and where the figure came from."""
+
+    model: str
+    provider: str
+    input_usd_per_mtok: float
+    output_usd_per_mtok: float
+    batch: bool
+    source: str
+
+    def per_request(self, input_tokens: float, output_tokens: float) -> float:
+        return (input_tokens * self.input_usd_per_mtok + output_tokens * self.output_usd_per_mtok) / 1e6
+
+
+@lru_cache(maxsize=1)
+def known_models() -> tuple[str, ...]:
+    """Model ids and the exact names their match clauses accept."""
+    names: set[str] = set()
+    for provider in get_snapshot().providers:
+        for model in provider.models:
+            names.add(model.id)
+            names.update(_equals(model.match))
+    return tuple(sorted(names))
+
+
+def _equals(clause: object) -> list[str]:
+    if hasattr(clause, "equals"):
+        return [clause.equals]  # type: ignore[attr-defined]
+    return [name for sub in getattr(clause, "or_", []) for name in _equals(sub)]
+
+
+def _rate(model: str, provider: str | None, *, inp: int, out: int, batch: bool) -> tuple[float, str, str]:
+    context = {"processing": "batch"} if batch else None
+    result = calc_price(
+        Usage(input_tokens=inp, output_tokens=out), model, provider_id=provider, price_context=context
+    )
+    scale = 1e6 / (inp or out)
+    return float(result.total_price) * scale, result.provider.id, result.model.id
+
+
+@lru_cache(maxsize=256)
+def token_price(model: str, *, batch: bool = False, provider: str | None = None) -> TokenPrice:
+    """List prices of `model`; with batch=True the batch price where the vendor offers one."""
+    try:
+        inp, prov, model_id = _rate(model, provider, inp=_PROBE_TOKENS, out=0, batch=False)
+        outp, _, _ = _rate(model, provider, inp=0, out=_PROBE_TOKENS, batch=False)
+    except LookupError:
+        raise UnknownModelError(f"unknown model {model!r}{_suggest(model)}") from None
+    source = f"genai-prices {_version()}: {prov} {model_id}"
+    if batch:
+        b_in, _, _ = _rate(model, provider, inp=_PROBE_TOKENS, out=0, batch=True)
+        b_out, _, _ = _rate(model, provider, inp=0, out=_PROBE_TOKENS, batch=True)
+        if b_in < inp or b_out < outp:
+            return TokenPrice(model, prov, b_in, b_out, True, source + " (batch processing)")
+    return TokenPrice(model, prov, inp, outp, False, source)
+
+
+def _suggest(model: str) -> str:
+    near = [
+        name
+        for name in difflib.get_close_matches(model, known_models(), n=8, cutoff=0.5)
+        if _prices(name)
+    ][:3]
+    return f"; did you mean {', '.join(near)}?" if near else "; see the model ids genai-prices knows"
+
+
+def _prices(name: str) -> bool:
+    try:
+        calc_price(Usage(input_tokens=1, output_tokens=1), name)
+    except LookupError:
+        return False
+    return True
+
+
+def check_model(model: str) -> str | None:
+    """None when genai-prices prices `model`, else a one-line reason with suggestions."""
+    try:
+        token_price(model)
+    except UnknownModelError as exc:
+        return str(exc)
+    return None
+
+
+def _version() -> str:
+    from genai_prices import __version__
+
+    return __version__

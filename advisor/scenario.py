@@ -1,0 +1,202 @@
+"""Provides the validated Scenario: answers (given or defaulted) plus assumption overrides."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.datafiles import read_toml
+from advisor.errors import InputError
+from advisor.knowledge import Knowledge
+
+Option = Literal["api", "vendor-finetune", "self-host", "hybrid"]
+OPTIONS: tuple[Option, ...] = ("api", "vendor-finetune", "self-host", "hybrid")
+Percent = float
+
+
+class Answers(BaseModel):
+    """Every answer of the contract in DESIGN.md, fully filled in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    use_case: str = Field(min_length=1, max_length=200)
+    daily_requests: int = Field(ge=0, le=1_000_000_000)
+    input_tokens: int = Field(ge=0, le=2_000_000)
+    output_tokens: int = Field(ge=0, le=200_000)
+    peak_to_average: float = Field(ge=1, le=1000)
+    batch_ok: bool
+    latency_sensitive: bool
+    labeled_examples: int = Field(ge=0, le=100_000_000)
+    examples_to_label: int = Field(ge=0, le=100_000_000)
+    labeling_task: Literal["simple", "entity", "judgment", "expert"]
+    has_api_logs: bool
+    data_must_stay_in_house: bool
+    industry: Literal["general", "healthcare", "finance", "insurance", "legal", "government"]
+    requirements_volatility: Literal["stable", "moderate", "rapid"]
+    product_stage: Literal["exploring", "validated", "scaling"]
+    api_accuracy: Percent = Field(ge=0, le=100)
+    finetuned_accuracy: Percent = Field(ge=0, le=100)
+    review_rate_api: Percent = Field(ge=0, le=100)
+    review_rate_finetuned: Percent = Field(ge=0, le=100)
+    cost_per_review: float = Field(ge=0, le=100_000)
+    proprietary_data_advantage: bool
+    ml_engineers: float = Field(ge=0, le=10_000)
+    api_model: str = Field(min_length=1)
+    vendor_finetune_customer: bool
+    gpu: str = Field(min_length=1)
+    gpu_provider: str = Field(min_length=1)
+    horizon_months: int = Field(ge=1, le=120)
+
+
+ANSWER_NAMES: tuple[str, ...] = tuple(Answers.model_fields)
+_FLOAT_FIELDS = {n for n, f in Answers.model_fields.items() if f.annotation is float}
+
+
+class Scenario(BaseModel):
+    """Answers with every gap filled, the overrides of knowledge figures, and what was defaulted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answers: Answers
+    overrides: dict[str, float | str] = {}
+    defaulted: tuple[str, ...] = ()
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with some answers or overrides replaced (used by what-if and uncertainty)."""
+        answer_changes = {k: v for k, v in changes.items() if k in ANSWER_NAMES}
+        override_changes = {k: v for k, v in changes.items() if k not in ANSWER_NAMES}
+        answers = self.answers.model_copy(update=answer_changes) if answer_changes else self.answers
+        return Scenario(
+            answers=answers,
+            overrides={**self.overrides, **override_changes},
+            defaulted=tuple(n for n in self.defaulted if n not in answer_changes),
+        )
+
+
+def closest(name: str, known: list[str] | tuple[str, ...]) -> str:
+    """A ' (did you mean X?)' hint, or an empty string."""
+    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _describe(name: str, value: Any, err: dict[str, Any], k: Knowledge) -> str:
+    spec = k.answers.get(name)
+    kind = err["type"]
+    if spec is not None and spec.type == "choice":
+        return f"answers.{name} = {value!r}: not an allowed choice; allowed: {', '.join(spec.choices)}"
+    if kind in {"int_type", "int_from_float"}:
+        return f"answers.{name} = {value!r}: must be a whole number"
+    if kind in {"float_type"}:
+        return f"answers.{name} = {value!r}: must be a number"
+    if kind == "bool_type":
+        return f"answers.{name} = {value!r}: must be true or false"
+    if kind == "string_type":
+        return f"answers.{name} = {value!r}: must be text in quotes"
+    ctx = err.get("ctx", {})
+    bounds = {
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "greater_than": f"must be above {ctx.get('gt')}",
+        "string_too_short": "must not be empty",
+        "string_too_long": f"must be at most {ctx.get('max_length')} characters",
+    }
+    return f"answers.{name} = {value!r}: {bounds.get(kind, err['msg'])}"
+
+
+def _coerce(name: str, value: Any) -> Any:
+    # TOML writes 10 for a float answer; accept whole numbers there, but never a bool.
+    if name in _FLOAT_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _check_override(name: str, value: Any, k: Knowledge) -> str | None:
+    fig = k.figures.get(name)
+    if fig is None:
+        return f"assumptions.{name}: unknown assumption{closest(name, list(k.figures))}; `buildbuy knowledge` lists them"
+    if isinstance(fig.value, str):
+        if not isinstance(value, str):
+            return f"assumptions.{name} = {value!r}: must be text like {fig.value!r}"
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"assumptions.{name} = {value!r}: must be a number ({fig.unit})"
+    if not math.isfinite(value) or value < 0:
+        return f"assumptions.{name} = {value!r}: must be a finite number >= 0"
+    if fig.unit.startswith("fraction") and value > 1:
+        return f"assumptions.{name} = {value!r}: is a fraction, must be between 0 and 1"
+    return None
+
+
+def build_scenario(
+    answers: dict[str, Any], k: Knowledge, overrides: dict[str, Any] | None = None
+) -> Scenario:
+    """Validate raw answers and overrides; fill gaps from knowledge. All problems raise together."""
+    problems: list[str] = []
+    overrides = dict(overrides or {})
+    for name in answers:
+        if name not in ANSWER_NAMES:
+            problems.append(f"answers.{name}: unknown answer{closest(name, ANSWER_NAMES)}")
+    given = {n: _coerce(n, v) for n, v in answers.items() if n in ANSWER_NAMES}
+    for name, value in given.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            problems.append(f"answers.{name} = {value!r}: must be a finite number")
+    defaulted = [n for n in ANSWER_NAMES if n not in given]
+    filled = {n: _coerce(n, k.answers[n].default) for n in defaulted}
+    if "latency_sensitive" in defaulted and given.get("batch_ok") is True:
+        filled["latency_sensitive"] = False  # batch work has nobody waiting on it
+    merged = {**filled, **given}
+    try:
+        parsed = Answers.model_validate(merged)
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0])
+            problems.append(_describe(name, merged.get(name), err, k))
+        parsed = None
+    for name, value in overrides.items():
+        problem = _check_override(name, value, k)
+        if problem:
+            problems.append(problem)
+    if parsed is not None:
+        if k.offer(parsed.gpu, parsed.gpu_provider) is None:
+            offers = ", ".join(sorted({f"{o.gpu}@{o.provider}" for o in k.gpu_offers}))
+            problems.append(
+                f"answers.gpu / gpu_provider = {parsed.gpu!r} at {parsed.gpu_provider!r}: no such offer; "
+                f"known offers: {offers}"
+            )
+        from advisor.prices import check_model  # genai-prices is heavy; import only when needed
+
+        model_problem = check_model(parsed.api_model)
+        if model_problem:
+            problems.append(f"answers.api_model = {parsed.api_model!r}: {model_problem}")
+    if problems:
+        raise InputError(problems)
+    assert parsed is not None
+    return Scenario(
+        answers=parsed,
+        overrides={n: (float(v) if isinstance(v, int) else v) for n, v in overrides.items()},
+        defaulted=tuple(defaulted),
+    )
+
+
+def load_answers_file(path: Path, k: Knowledge) -> Scenario:
+    """Read an answers TOML file: an [answers] table and an optional [assumptions] table."""
+    data = read_toml(path, InputError)
+    problems = []
+    for key in data:
+        if key not in {"answers", "assumptions"}:
+            problems.append(f"{path}: [{key}]: unknown table; allowed: [answers], [assumptions]")
+    answers = data.get("answers", {})
+    overrides = data.get("assumptions", {})
+    for table, value in (("answers", answers), ("assumptions", overrides)):
+        if not isinstance(value, dict):
+            problems.append(f"{path}: {table} must be a table ([{table}])")
+    if problems:
+        raise InputError(problems)
+    try:
+        return build_scenario(answers, k, overrides)
+    except InputError as exc:
+        raise InputError([f"{path}: {p}" for p in problems + exc.problems]) from None
