@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from advisor.knowledge import GpuOffer, Knowledge, VendorOffer
 from advisor.prices import TokenPrice, token_price
@@ -39,14 +39,19 @@ class OptionCost:
     monthly_usd: float
     per_request_usd: float
     breakdown: dict[str, float]
-    curve: tuple[float, ...]  # cumulative cost at the end of month 1..horizon
+    horizon_months: int
     derivations: tuple[Derivation, ...]
     detail: dict[str, float | str | bool] = field(default_factory=dict)
     breakeven_month: int | None = None
 
     @property
     def tco_usd(self) -> float:
-        return self.curve[-1]
+        return self.one_time_usd + self.monthly_usd * self.horizon_months
+
+    @property
+    def curve(self) -> tuple[float, ...]:
+        """Cumulative cost at the end of month 1..horizon."""
+        return tuple(self.one_time_usd + self.monthly_usd * m for m in range(1, self.horizon_months + 1))
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,15 @@ class CostReport:
     warnings: tuple[str, ...] = ()
 
     def derivation(self, name: str) -> Derivation | None:
-        for cost in self.options.values():
-            for d in cost.derivations:
-                if d.name == name:
-                    return d
-        return None
+        """A derivation by `option.figure`, e.g. `api.inference_per_request`."""
+        option, _, figure = name.partition(".")
+        cost = self.options.get(option)  # type: ignore[call-overload]
+        if cost is None:
+            return None
+        return next((d for d in cost.derivations if d.name == figure), None)
+
+    def derivation_names(self) -> list[str]:
+        return [f"{o}.{d.name}" for o, c in self.options.items() for d in c.derivations]
 
 
 class _Ctx:
@@ -102,25 +111,27 @@ def _gpu(ctx: _Ctx) -> tuple[GpuOffer, float]:
     offer = ctx.k.offer(ctx.a.gpu, ctx.a.gpu_provider)
     assert offer is not None, "validated in build_scenario"
     ctx.used.add(f"gpu offer {offer.gpu} at {offer.provider}")
+    factor = ctx.fig("gpu_price_factor")
     if "gpu_usd_per_hour" in ctx.s.overrides:
         ctx.sources["gpu_usd_per_hour"] = "override in the answers file"
-        return offer, float(ctx.s.overrides["gpu_usd_per_hour"])
+        return offer, float(ctx.s.overrides["gpu_usd_per_hour"]) * factor
     ctx.sources["gpu_usd_per_hour"] = f"{offer.source} (as_of {offer.as_of})"
-    return offer, offer.usd_per_hour
+    return offer, offer.usd_per_hour * factor
 
 
 def _api_price(ctx: _Ctx) -> TokenPrice:
     price = token_price(ctx.a.api_model, batch=ctx.a.batch_ok)
     inp = ctx.s.overrides.get("api_input_usd_per_mtok")
     out = ctx.s.overrides.get("api_output_usd_per_mtok")
-    if inp is not None or out is not None:
+    factor = ctx.fig("api_price_factor")
+    if inp is not None or out is not None or factor != 1.0:
         price = TokenPrice(
             price.model,
             price.provider,
-            float(inp) if inp is not None else price.input_usd_per_mtok,
-            float(out) if out is not None else price.output_usd_per_mtok,
+            (float(inp) if inp is not None else price.input_usd_per_mtok) * factor,
+            (float(out) if out is not None else price.output_usd_per_mtok) * factor,
             price.batch,
-            "override in the answers file",
+            price.source if inp is None and out is None else "override in the answers file",
         )
     ctx.sources["api_price"] = price.source
     return price
@@ -163,10 +174,6 @@ def _reduced_tokens(ctx: _Ctx) -> tuple[float, float, float]:
     return ctx.a.input_tokens * (1 - r), ctx.a.output_tokens * (1 - r), r
 
 
-def _monthly_requests(a_daily: float) -> float:
-    return a_daily * DAYS_PER_MONTH
-
-
 def _finish(
     option: Option,
     ctx: _Ctx,
@@ -177,19 +184,14 @@ def _finish(
 ) -> OptionCost:
     one_time_usd = sum(one_time.values())
     monthly_usd = sum(monthly.values())
-    requests = _monthly_requests(ctx.a.daily_requests)
+    requests = ctx.a.daily_requests * DAYS_PER_MONTH
     per_request = monthly_usd / requests if requests else 0.0
-    breakdown = {key: 0.0 for key in BREAKDOWN_KEYS}
+    breakdown = dict.fromkeys(BREAKDOWN_KEYS, 0.0)
     breakdown.update(monthly)
     breakdown.update(one_time)
-    curve = tuple(one_time_usd + monthly_usd * m for m in range(1, ctx.a.horizon_months + 1))
+    horizon = ctx.a.horizon_months
     derivations += [
-        Derivation(
-            "one_time",
-            " + ".join(one_time) or "0",
-            dict(one_time),
-            one_time_usd,
-        ),
+        Derivation("one_time", " + ".join(one_time) or "0", dict(one_time), one_time_usd),
         Derivation("monthly", " + ".join(monthly) or "0", dict(monthly), monthly_usd),
         Derivation(
             "per_request",
@@ -201,14 +203,11 @@ def _finish(
         Derivation(
             "tco",
             "one_time + monthly x horizon_months",
-            {"one_time": one_time_usd, "monthly": monthly_usd, "horizon_months": ctx.a.horizon_months},
-            curve[-1],
+            {"one_time": one_time_usd, "monthly": monthly_usd, "horizon_months": horizon},
+            one_time_usd + monthly_usd * horizon,
         ),
     ]
-    named = tuple(
-        Derivation(f"{option}.{d.name}", d.formula, d.inputs, d.value, d.unit) for d in derivations
-    )
-    return OptionCost(option, one_time_usd, monthly_usd, per_request, breakdown, curve, named, detail)
+    return OptionCost(option, one_time_usd, monthly_usd, per_request, breakdown, horizon, tuple(derivations), detail)
 
 
 def _api(ctx: _Ctx) -> OptionCost:
@@ -245,7 +244,7 @@ def _api(ctx: _Ctx) -> OptionCost:
         ),
         d_maint,
     ]
-    detail: dict[str, float | str | bool] = {"model": price.model, "batch_pricing": price.batch}
+    detail: dict[str, float | str | bool] = {"model": price.model, "provider": price.provider, "batch_pricing": price.batch}
     return _finish("api", ctx, {}, {"inference": inference, "review": review, "maintenance": maintenance}, derivations, detail)
 
 
@@ -514,10 +513,16 @@ def _vendor_finetune(ctx: _Ctx, today: dt.date) -> OptionCost:
 
 
 def _breakeven(api: OptionCost, other: OptionCost) -> int | None:
-    for month, (ours, theirs) in enumerate(zip(other.curve, api.curve), start=1):
-        if ours <= theirs + 1e-9:
-            return month
-    return None
+    """First month m (1..horizon) where other's one_time + monthly x m <= the API's."""
+    gap_once = other.one_time_usd - api.one_time_usd
+    saving = api.monthly_usd - other.monthly_usd
+    if gap_once <= saving + 1e-9:  # already at or below the API after month 1
+        month = 1
+    elif saving <= 0:
+        month = None
+    else:
+        month = max(1, math.ceil(gap_once / saving - 1e-9))
+    return month if month is not None and month <= api.horizon_months else None
 
 
 def price_options(scenario: Scenario, k: Knowledge, today: dt.date) -> CostReport:
@@ -533,10 +538,7 @@ def price_options(scenario: Scenario, k: Knowledge, today: dt.date) -> CostRepor
     for option in OPTIONS:
         if option != "api":
             c = costs[option]
-            costs[option] = OptionCost(
-                c.option, c.one_time_usd, c.monthly_usd, c.per_request_usd, c.breakdown, c.curve,
-                c.derivations, c.detail, _breakeven(api, c),
-            )
+            costs[option] = replace(c, breakeven_month=_breakeven(api, c))
     warnings = _plausibility(scenario)
     return CostReport(costs, scenario.answers.horizon_months, ctx.sources, frozenset(ctx.used), warnings)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -102,3 +103,31 @@ def _version() -> str:
     from genai_prices import __version__
 
     return __version__
+
+
+_DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)\b")
+
+
+def _dates(text: str | None) -> list[str]:
+    return _DATE.findall(text or "")
+
+
+@lru_cache(maxsize=1)
+def _newest_verification() -> str:
+    found = [d for p in get_snapshot().providers for m in p.models for d in _dates(m.price_comments)]
+    return max(found) if found else "1970-01-01"
+
+
+@lru_cache(maxsize=64)
+def price_data_date(model: str, provider: str | None = None) -> str:
+    """When genai-prices last verified `model`'s price (from its price comments), as an ISO date.
+
+    The snapshot's own timestamp is the import time, so the verification notes are the honest
+    date; a model without one gets the newest verification date in the whole data set.
+    """
+    try:
+        _, found = get_snapshot().find_provider_model(model, None, provider, None)
+    except LookupError:
+        return _newest_verification()
+    dates = _dates(found.price_comments)
+    return max(dates) if dates else _newest_verification()

@@ -96,7 +96,7 @@ def _describe(name: str, value: Any, err: dict[str, Any], k: Knowledge) -> str:
         return f"answers.{name} = {value!r}: must be true or false"
     if kind == "string_type":
         return f"answers.{name} = {value!r}: must be text in quotes"
-    ctx = err.get("ctx", {})
+    ctx = {key: (f"{v:,g}" if isinstance(v, (int, float)) else v) for key, v in err.get("ctx", {}).items()}
     bounds = {
         "greater_than_equal": f"must be at least {ctx.get('ge')}",
         "less_than_equal": f"must be at most {ctx.get('le')}",
@@ -154,7 +154,7 @@ def build_scenario(
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0])
-            problems.append(_describe(name, merged.get(name), err, k))
+            problems.append(_describe(name, answers.get(name, merged.get(name)), err, k))
         parsed = None
     for name, value in overrides.items():
         problem = _check_override(name, value, k)

@@ -1,0 +1,182 @@
+"""Provides the `buildbuy` command line. Errors become one line per problem on stderr, exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from advisor import __version__
+from advisor.errors import BuildBuyError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="buildbuy",
+        description="Build (fine-tune and self-host) or buy (vendor API) for one LLM use case. "
+        "Without a command, starts the guided interview.",
+    )
+    parser.add_argument("--version", action="version", version=f"buildbuy {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("decide", help="decide from an answers file and print the result")
+    p.add_argument("answers", type=Path, help="answers TOML file ([answers], optional [assumptions])")
+    p.add_argument("--json", action="store_true", help="print the buildbuy.decision/1 JSON")
+    p.add_argument("--rules", type=Path, action="append", default=[], metavar="PACK", help="add a rule pack (repeatable)")
+    p.add_argument("--out", type=Path, metavar="PATH", help="write the decision record to a folder or file")
+    p.add_argument("--force", action="store_true", help="let --out overwrite an existing file")
+    p.add_argument("--samples", type=int, default=2000, help="Monte Carlo samples (0 turns the analysis off)")
+    p.add_argument("--seed", type=int, default=7, help="Monte Carlo seed")
+    p.add_argument("--explain", action="store_true", help="add a plain-language explanation")
+    p.add_argument("--audience", default="engineering lead", choices=["engineering lead", "finance partner", "executive"])
+
+    sub.add_parser("example", help="print a complete, commented answers file")
+    sub.add_parser("knowledge", help="list every knowledge figure with its source and as_of")
+
+    p = sub.add_parser("rules", help="list the rules, or check a rule pack")
+    p.add_argument("--check", type=Path, metavar="FILE", help="validate a rule pack; exit 0 if fine, 2 if not")
+    p.add_argument("--rules", type=Path, action="append", default=[], metavar="PACK", help="also list a rule pack")
+
+    p = sub.add_parser("revisit", help="recompute a decision record with today's knowledge and rules")
+    p.add_argument("record", type=Path)
+    p.add_argument("--rules", type=Path, action="append", default=[], metavar="PACK")
+    p.add_argument("--update", action="store_true", help="write a new record that supersedes the old one")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command is None:
+            from advisor.tui_launch import run_tui
+
+            return run_tui()
+        handler = {
+            "decide": _decide,
+            "example": _example,
+            "knowledge": _knowledge,
+            "rules": _rules,
+            "revisit": _revisit,
+        }[args.command]
+        return handler(args)
+    except BuildBuyError as exc:
+        for problem in exc.problems:
+            print(f"buildbuy: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _decide(args: argparse.Namespace) -> int:
+    from advisor.decide import decide, load_rulebase
+    from advisor.knowledge import load_knowledge
+    from advisor.scenario import load_answers_file
+
+    k = load_knowledge()
+    scenario = load_answers_file(args.answers, k)
+    rules = load_rulebase(k, args.rules)
+    decision = decide(scenario, k, rules, _today())
+    if args.samples:
+        from advisor.uncertainty import analyse
+
+        analyse(decision, k, rules, samples=args.samples, seed=args.seed)
+    explanation = None
+    if args.explain:
+        from advisor.explain import explain_for_cli
+
+        explanation = explain_for_cli(decision, k, audience=args.audience)
+    if args.out:
+        from advisor.record_io import save_record
+
+        path = save_record(decision, k, args.out, force=args.force, explanation=explanation)
+        print(f"buildbuy: wrote {path}", file=sys.stderr)
+    if args.json:
+        from advisor.report_json import decision_json
+
+        data = decision_json(decision, k)
+        if explanation is not None:
+            data["explanation"] = explanation.as_dict()
+        print(json.dumps(data, indent=2))
+    else:
+        from advisor.text_view import render_text
+
+        print(render_text(decision), end="")
+        if explanation is not None:
+            print("\nExplanation" + (f" ({explanation.note})" if explanation.note else "") + ":\n")
+            print(explanation.text)
+    return 0
+
+
+def _example(args: argparse.Namespace) -> int:
+    from advisor.example import example_answers
+    from advisor.knowledge import load_knowledge
+
+    print(example_answers(load_knowledge()), end="")
+    return 0
+
+
+def _knowledge(args: argparse.Namespace) -> int:
+    from advisor.knowledge import load_knowledge
+
+    k = load_knowledge()
+    today = _today()
+    limit = int(k.figure_value("stale_after_days") or 180)
+    print(f"knowledge as_of {k.as_of.isoformat()} ({len(k.sourced_items())} entries; '!' marks entries older than {limit} days)\n")
+    for name, item in k.sourced_items():
+        value = getattr(item, "value", None)
+        if value is None:
+            value = getattr(item, "usd_per_hour", None) or getattr(item, "default", None)
+        if value is None and hasattr(item, "prefill_tps"):
+            value = f"{item.prefill_tps:,.0f} / {item.decode_tps:,.0f} tok/s"  # type: ignore[attr-defined]
+        if value is None:
+            for attr in ("peak_tflops", "compute_factor", "training_usd_per_mtok", "usd_per_example"):
+                value = getattr(item, attr, None)
+                if value is not None:
+                    break
+        stale = "!" if (today - item.as_of).days > limit else " "
+        shown = "(set per scenario)" if value is None else value
+        print(f"{stale} {name} = {shown}\n    source: {item.source}; as_of {item.as_of.isoformat()}")
+    print("\nAPI prices come from genai-prices (offline data bundled with the package).")
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from advisor.decide import RuleBase
+    from advisor.facts import fact_types
+    from advisor.knowledge import load_knowledge
+    from advisor.rulebase import bundled_rule_files, check_rules, load_rule_files
+
+    k = load_knowledge()
+    if args.check:
+        rules = load_rule_files(bundled_rule_files() + [args.check])
+        check_rules(rules, fact_types(k))
+        RuleBase(rules, k)  # the engine itself must accept the compiled rules too
+        own = [r for r in rules if r.file == str(args.check)]
+        print(f"{args.check}: {len(own)} rule(s), all valid")
+        return 0
+    rules = load_rule_files(bundled_rule_files() + list(args.rules))
+    check_rules(rules, fact_types(k))
+    for loaded in rules:
+        r = loaded.rule
+        then = r.then
+        effect = {
+            "lean": f"lean {then.option} {then.weight:+d}",
+            "derive": f"derive {then.fact}",
+        }.get(then.kind, f"{then.kind} {then.option or ''}".rstrip())
+        when = " and ".join(r.when.all + ([f"any of ({' or '.join(r.when.any)})"] if r.when.any else []))
+        print(f"{r.id}  [{r.criterion}]  {effect}\n    when {when}\n    {r.because}")
+    return 0
+
+
+def _revisit(args: argparse.Namespace) -> int:
+    from advisor.record_io import revisit_command
+
+    return revisit_command(args.record, rules=args.rules, update=args.update, as_json=args.json, today=_today())

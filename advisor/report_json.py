@@ -1,0 +1,68 @@
+"""Provides the `--json` view of a Decision (schema buildbuy.decision/1, see DESIGN.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advisor.assumptions import assumption_rows
+from advisor.decide import Decision
+from advisor.knowledge import Knowledge
+from advisor.scenario import OPTIONS
+
+SCHEMA = "buildbuy.decision/1"
+
+
+def _cents(x: float) -> float:
+    return round(x, 2)
+
+
+def decision_json(decision: Decision, k: Knowledge) -> dict[str, Any]:
+    report = decision.report
+    options: dict[str, Any] = {}
+    for option in OPTIONS:
+        c = report.options[option]
+        options[option] = {
+            "eligible": decision.eligible(option),
+            "excluded_by": decision.excluded_by[option],
+            "score": decision.scores[option],
+            "one_time_usd": _cents(c.one_time_usd),
+            "monthly_usd": _cents(c.monthly_usd),
+            "per_request_usd": round(c.per_request_usd, 6),
+            "tco_usd": _cents(c.tco_usd),
+            "breakdown": {key: _cents(v) for key, v in c.breakdown.items()},
+            "breakeven_month": c.breakeven_month,
+            "detail": c.detail,
+        }
+    out: dict[str, Any] = {
+        "schema": SCHEMA,
+        "recommendation": {
+            "option": decision.option,
+            "confidence": decision.confidence,
+            "summary": decision.summary,
+            "plan": [
+                {"phase": p.phase, "option": p.option, "action": p.action, "until": p.until} for p in decision.plan
+            ],
+        },
+        "options": options,
+        "findings": [
+            {
+                "rule": f.rule,
+                "kind": f.kind,
+                "option": f.option,
+                "weight": f.weight,
+                "because": f.because,
+                "source": f.source,
+                "criterion": f.criterion,
+            }
+            for f in decision.findings
+        ],
+        "flip_points": [
+            {"input": fp.input, "value": fp.value, "to": fp.to, "direction": fp.direction}
+            for fp in decision.flip_points
+        ],
+        "assumptions": [a.as_dict() for a in assumption_rows(decision, k)],
+        "warnings": list(decision.warnings),
+    }
+    if decision.uncertainty is not None:
+        out["uncertainty"] = decision.uncertainty.as_dict()  # type: ignore[attr-defined]
+    return out

@@ -1,0 +1,73 @@
+"""Provides the plain-text view of a Decision for `buildbuy decide` (no terminal library needed)."""
+
+from __future__ import annotations
+
+from advisor.decide import Decision
+from advisor.scenario import OPTIONS
+
+
+def money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def options_table(decision: Decision) -> list[str]:
+    head = ("option", "eligible", "one-time", "monthly", "per request", "TCO", "break-even")
+    rows = [head]
+    for option in OPTIONS:
+        c = decision.report.options[option]
+        rows.append(
+            (
+                option + (" *" if option == decision.option else ""),
+                "yes" if decision.eligible(option) else "no: " + ", ".join(decision.excluded_by[option]),
+                money(c.one_time_usd),
+                money(c.monthly_usd),
+                f"${c.per_request_usd:,.5f}",
+                money(c.tco_usd),
+                "-" if option == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never"),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])] + [
+            cell.rjust(width) for cell, width in zip(row[2:], widths[2:])
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def render_text(decision: Decision) -> str:
+    a = decision.scenario.answers
+    out = [
+        f"buildbuy: {a.use_case}",
+        "",
+        f"Recommendation: {decision.option} ({decision.confidence} confidence)",
+        "",
+        decision.summary,
+        "",
+        "Plan:",
+    ]
+    out += [f"  {p.phase}. {p.option}: {p.action} Until: {p.until}." for p in decision.plan]
+    out += ["", f"Options over {a.horizon_months} months (* recommended):", *options_table(decision)]
+    leans = [f for f in decision.findings if f.kind in {"lean", "exclude", "require"}]
+    if leans:
+        out += ["", "Findings:"]
+        for f in sorted(leans, key=lambda f: (f.kind != "exclude", -abs(f.weight))):
+            effect = f"{f.kind} {f.option}" + (f" {f.weight:+d}" if f.kind == "lean" else "")
+            out.append(f"  [{f.rule}] {effect}: {f.because}")
+    advice = decision.advice()
+    if advice:
+        out += ["", "Advice:"] + [f"  - {f.because} [{f.rule}]" for f in advice]
+    if decision.flip_points:
+        out += ["", "What would change the answer:"]
+        out += [f"  - {fp.input} {fp.direction} {fp.value:,.6g}: {fp.to}" for fp in decision.flip_points]
+    if decision.uncertainty is not None:
+        out += ["", decision.uncertainty.summary_line()]  # type: ignore[attr-defined]
+    defaulted = decision.scenario.defaulted
+    if defaulted:
+        out += ["", f"Defaults used for {len(defaulted)} answer(s): {', '.join(defaulted)}"]
+    if decision.warnings:
+        out += ["", "Warnings:"] + [f"  ! {w}" for w in decision.warnings]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,164 @@
+"""The cost engine: the seed's worked examples done right, hand-checked breakdowns, monotonicity."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from advisor.costs import DAYS_PER_MONTH, available_vendor_offers, price_options
+from tests.conftest import TODAY
+
+
+def costs(k, scenario, **answers):
+    return price_options(scenario(**answers), k, TODAY).options
+
+
+def test_api_request_price_is_seed_example_done_right(k, scenario):
+    report = price_options(scenario(daily_requests=100_000), k, TODAY)
+    per_request = report.derivation("api.inference_per_request")
+    assert per_request.value == pytest.approx(0.0075)  # 1000 x 2.50/1M + 500 x 10/1M
+    assert per_request.value != pytest.approx(0.0035)  # the seed's figure
+    daily = report.options["api"].breakdown["inference"] / DAYS_PER_MONTH
+    assert daily == pytest.approx(750.0)
+    assert daily != pytest.approx(350.0)
+
+
+def test_review_saving_is_1800_per_1000_requests(k, scenario):
+    for volume, saving_per_day in ((1_000, 1_800.0), (100_000, 180_000.0)):
+        c = costs(k, scenario, daily_requests=volume, review_rate_api=10, review_rate_finetuned=1, cost_per_review=20)
+        saved = (c["api"].breakdown["review"] - c["self-host"].breakdown["review"]) / DAYS_PER_MONTH
+        assert saved == pytest.approx(saving_per_day)
+    assert saving_per_day / 100 != pytest.approx(180.0 / 1000)  # the seed's $180 per 1,000
+
+
+@pytest.mark.parametrize("price, per_day", [(1.99, 47.76), (2.86, 68.64)])
+def test_one_always_on_h100_pcie_costs_a_day(k, scenario, price, per_day):
+    c = costs(k, scenario, daily_requests=10_000, latency_sensitive=False, assumptions={"gpu_usd_per_hour": price})
+    assert c["self-host"].detail["gpus"] == 1
+    assert c["self-host"].breakdown["inference"] / DAYS_PER_MONTH == pytest.approx(per_day)
+
+
+def test_capacity_comes_from_token_throughput_not_200_requests_per_second(k, scenario):
+    report = price_options(
+        scenario(gpu="h100-sxm", gpu_provider="runpod", assumptions={"token_reduction": 0.0}), k, TODAY
+    )
+    capacity = report.derivation("self-host.capacity_per_gpu").value
+    full_load = capacity / 0.75
+    assert full_load == pytest.approx(1 / (1000 / 67_000 + 500 / 19_600))  # about 24.7 req/s
+    assert 15 <= full_load <= 25
+    assert full_load < 200 / 4
+
+
+def test_self_host_breakdown_checked_by_hand(k, scenario):
+    s = scenario(
+        daily_requests=100_000, labeled_examples=2_000, examples_to_label=1_000, labeling_task="judgment",
+        review_rate_api=10, review_rate_finetuned=1, cost_per_review=20,
+    )
+    c = price_options(s, k, TODAY).options["self-host"]
+    # 750 in / 375 out after 25 % token reduction on an H100 PCIe (51,000 / 11,800 tok/s):
+    # 0.046486 GPU-s a request, 16.13 req/s at 75 % load; the peak of 2.89 req/s needs one GPU,
+    # but a latency-sensitive service keeps two.
+    assert c.detail["gpus"] == 2
+    assert c.breakdown["inference"] == pytest.approx(2 * 1.99 * 730)  # 2,905.40
+    # Training run: 3,000 examples x 500 tokens x 3 epochs = 4.5M tokens; 4.5e6 x 6 x 8e9 x 0.67
+    # FLOPs / (756e12 x 0.3) = 638.1 s = 0.17725 h, plus 1 h overhead, at $1.99/h = $2.3427.
+    run = (4.5e6 * 6 * 8e9 * 0.67 / (756e12 * 0.3) / 3600 + 1.0) * 1.99
+    assert run == pytest.approx(2.3427, abs=1e-4)
+    assert c.breakdown["training_one_time"] == pytest.approx(15 * run)
+    assert c.breakdown["training"] == pytest.approx(run)
+    assert c.breakdown["labeling"] == pytest.approx(1_000 * 2.0 * 1.25)  # 2,500
+    assert c.breakdown["review"] == pytest.approx(100_000 * 0.01 * 20 * 365 / 12)  # 608,333.33
+    assert c.breakdown["maintenance"] == pytest.approx(0.5 * 220_000 / 12)  # 9,166.67
+    assert c.one_time_usd == pytest.approx(2_500 + 15 * run)
+    assert c.monthly_usd == pytest.approx(2_905.40 + 608_333.3333 + 9_166.6667 + run, abs=0.01)
+    assert c.tco_usd == pytest.approx(c.one_time_usd + 24 * c.monthly_usd)
+    assert round(c.monthly_usd, 2) == 620_407.74
+
+
+def test_api_breakdown_checked_by_hand(k, scenario):
+    c = costs(k, scenario, daily_requests=20_000, review_rate_api=5, cost_per_review=10)["api"]
+    assert c.breakdown["inference"] == pytest.approx(20_000 * 0.0075 * 365 / 12)  # 4,562.50
+    assert c.breakdown["review"] == pytest.approx(20_000 * 0.05 * 10 * 365 / 12)  # 304,166.67
+    assert c.breakdown["maintenance"] == pytest.approx(0.05 * 220_000 / 12)
+    assert c.one_time_usd == 0
+    assert c.per_request_usd == pytest.approx(c.monthly_usd / (20_000 * 365 / 12))
+
+
+def test_hybrid_splits_traffic_between_own_gpu_and_api(k, scenario):
+    c = costs(k, scenario, daily_requests=100_000)["hybrid"]
+    api_part = 100_000 * 0.3 * 0.0075 * 365 / 12
+    assert c.detail["gpus"] == 1  # the API is the fallback, so no second GPU
+    assert c.breakdown["inference"] == pytest.approx(1.99 * 730 + api_part)
+
+
+def test_batch_work_gets_batch_api_prices_and_on_demand_gpus(k, scenario):
+    c = costs(k, scenario, daily_requests=10_000, batch_ok=True)
+    api_per_request = c["api"].breakdown["inference"] / DAYS_PER_MONTH / 10_000
+    assert api_per_request == pytest.approx(0.00375)  # gpt-4o batch: 1.25 / 5 per 1M
+    assert c["self-host"].detail["serving"] == "on-demand"
+    # 10,000 x 0.046486 GPU-s / 0.9 / 3600 = 0.14347 h + 0.25 h start-up, billed per second.
+    hours = 10_000 * (750 / 51_000 + 375 / 11_800) / 0.9 / 3600 + 0.25
+    hours = math.ceil(hours * 3600) / 3600  # 516.5 s of work + 900 s start-up = 1,417 s billed
+    assert hours == pytest.approx(0.39361, abs=1e-5)
+    assert c["self-host"].breakdown["inference"] == pytest.approx(hours * 1.99 * DAYS_PER_MONTH, rel=1e-6)
+
+
+def test_breakeven_is_first_month_at_or_below_api(k, scenario):
+    c = costs(k, scenario, daily_requests=300_000, labeled_examples=2_000)
+    api, own = c["api"], c["self-host"]
+    month = own.breakeven_month
+    assert month is not None
+    assert own.curve[month - 1] <= api.curve[month - 1]
+    assert month == 1 or own.curve[month - 2] > api.curve[month - 2]
+    assert c["api"].breakeven_month is None
+
+
+@pytest.mark.parametrize("volume", [1_000, 20_000, 60_000, 120_000, 400_000])
+def test_breakeven_matches_the_cumulative_curves(k, scenario, volume):
+    c = costs(k, scenario, daily_requests=volume, examples_to_label=8_000, labeling_task="expert")
+    for option in ("vendor-finetune", "self-host", "hybrid"):
+        expected = next(
+            (m for m, (own, api) in enumerate(zip(c[option].curve, c["api"].curve), 1) if own <= api), None
+        )
+        assert c[option].breakeven_month == expected, option
+
+
+def test_no_breakeven_when_self_host_never_catches_up(k, scenario):
+    assert costs(k, scenario, daily_requests=1_000)["self-host"].breakeven_month is None
+
+
+def test_more_requests_never_lower_the_api_bill(k, scenario):
+    bills = [costs(k, scenario, daily_requests=v)["api"].monthly_usd for v in (0, 10, 1_000, 50_000, 2_000_000)]
+    assert bills == sorted(bills)
+    assert bills[0] < bills[-1]
+
+
+def test_pricier_gpu_never_lowers_the_self_host_bill(k, scenario):
+    bills = [
+        costs(k, scenario, daily_requests=200_000, assumptions={"gpu_usd_per_hour": p})["self-host"].tco_usd
+        for p in (0.5, 1.99, 2.86, 6.88)
+    ]
+    assert bills == sorted(bills)
+    assert bills[0] < bills[-1]
+
+
+def test_vendor_finetune_respects_openai_wind_down(k, scenario):
+    import datetime as dt
+
+    new = price_options(scenario(), k, TODAY).options["vendor-finetune"]
+    assert not new.detail["offer"].startswith("openai")  # new organizations were cut off on 2026-05-07
+    s = scenario(vendor_finetune_customer=True, api_model="gpt-4o-mini")
+    assert "openai-gpt-4o-mini" in {o.id for o in available_vendor_offers(k, s, TODAY)}
+    later = available_vendor_offers(k, s, dt.date(2027, 1, 6))
+    assert all(o.vendor != "openai" for o in later)
+
+
+def test_every_figure_has_a_derivation(k, scenario):
+    report = price_options(scenario(daily_requests=50_000), k, TODAY)
+    for option, cost in report.options.items():
+        names = set(report.derivation_names())
+        for key in ("one_time", "monthly", "per_request", "tco", "inference", "review", "maintenance"):
+            assert f"{option}.{key}" in names
+        tco = report.derivation(f"{option}.tco")
+        assert tco.value == pytest.approx(tco.inputs["one_time"] + tco.inputs["monthly"] * tco.inputs["horizon_months"])

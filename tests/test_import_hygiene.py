@@ -1,0 +1,38 @@
+"""The core stays free of textual and anthropic; `decide` never imports them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CORE = [
+    "advisor.knowledge", "advisor.scenario", "advisor.prices", "advisor.costs", "advisor.facts",
+    "advisor.rulebase", "advisor.rules_engine", "advisor.decide", "advisor.report_json",
+    "advisor.text_view", "advisor.assumptions", "advisor.cli",
+]
+
+
+@pytest.mark.parametrize("module", CORE)
+def test_core_module_imports_neither_textual_nor_anthropic(module):
+    code = (
+        f"import sys, {module}; "
+        "bad = [m for m in ('textual', 'anthropic', 'advisor.tui') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_decide_command_imports_neither(tmp_path):
+    answers = tmp_path / "a.toml"
+    answers.write_text("[answers]\ndaily_requests = 1000\n")
+    code = (
+        "import sys; from advisor.cli import main; "
+        f"rc = main(['decide', {str(answers)!r}, '--json']); "
+        "bad = [m for m in ('textual', 'anthropic') if m in sys.modules]; "
+        "sys.stderr.write(repr(bad)); sys.exit(3 if bad else rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
