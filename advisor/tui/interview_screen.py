@@ -1,0 +1,229 @@
+"""Provides the chat-style interview screen: transcript, answer input, progress and side panel."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from advisor.errors import BuildBuyError
+from advisor.interview import Interview, show
+from advisor.tui.chart import COLORS
+from advisor.tui.dialogs import AnswersScreen
+from advisor.tui.messages import EditAnswer
+
+if TYPE_CHECKING:
+    from advisor.tui.app import BuildBuyApp
+
+
+class Bubble(Static):
+    """One message in the transcript. Answers remember their question, so a click edits them."""
+
+    def __init__(self, content: Any, kind: str, answer_of: str | None = None) -> None:
+        super().__init__(content, classes=f"bubble {kind}")
+        self.answer_of = answer_of
+        if answer_of:
+            self.tooltip = "Click to change this answer"
+
+    def on_click(self) -> None:
+        if self.answer_of:
+            self.post_message(EditAnswer(self.answer_of))
+
+
+class InterviewScreen(Screen[None]):
+    """Asks one question at a time; every answer is validated, saved and reflected at once."""
+
+    CSS_PATH = "interview.tcss"
+    BINDINGS = [
+        Binding("ctrl+b", "back", "Back"),
+        Binding("ctrl+e", "answers", "Answers"),
+        Binding("f1", "why", "Why?"),
+        Binding("ctrl+r", "result", "Result"),
+        Binding("up", "cycle(-1)", "Prev choice", show=False),
+        Binding("down", "cycle(1)", "Next choice", show=False),
+    ]
+
+    def __init__(self, interview: Interview) -> None:
+        super().__init__()
+        self.interview = interview
+        self.last_panel_ms = 0.0
+
+    @property
+    def bb(self) -> BuildBuyApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="chat"):
+                yield VerticalScroll(id="transcript")
+                yield Static("", id="progress")
+                yield Input(placeholder="Type an answer, Enter for the default; back, why, answers", id="answer")
+            with VerticalScroll(id="side"):
+                yield Static("Leaning", classes="side-title")
+                yield Static("working out the first figures...", id="leaning")
+                yield Static("Monthly cost so far", classes="side-title")
+                yield Static("", id="costs")
+                yield Static("Still defaults", classes="side-title")
+                yield Static("", id="defaults")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.say(
+            Text.from_markup(
+                "[b]Build or buy?[/b] I will ask about the workload, your data, compliance, how fast things "
+                "change, quality, your team and costs. Press Enter to accept a default; type [b]back[/b] to "
+                "go back, [b]why[/b] for more on a question, [b]answers[/b] to change any answer."
+            ),
+            "note",
+        )
+        for name in self.interview.history:  # a resumed session shows what was already answered
+            self.say(f"{self.interview.k.answers[name].question}", "question-old")
+            self.say_answer(name)
+        self.ask()
+        self.query_one(Input).focus()
+
+    # --- transcript ----------------------------------------------------------------------
+    def say(self, content: Any, kind: str, answer_of: str | None = None) -> None:
+        transcript = self.query_one("#transcript", VerticalScroll)
+        transcript.mount(Bubble(content, kind, answer_of))
+        transcript.scroll_end(animate=False)
+
+    def say_answer(self, name: str) -> None:
+        value = self.interview.answers.get(name)
+        self.say(show(self.interview.k.answers[name], value), "user", answer_of=name)
+
+    def ask(self) -> None:
+        iv = self.interview
+        self.query_one("#progress", Static).update(iv.progress())
+        if iv.current is None:
+            self.say("That is every question. Working out the recommendation...", "note")
+            self.bb.show_result(iv)
+            return
+        spec = iv.spec()
+        text = Text()
+        text.append(spec.question, style="bold")
+        text.append(f"\n{spec.why}", style="italic")
+        if spec.choices:
+            text.append("\n" + "   ".join(f"{i}. {c}" for i, c in enumerate(spec.choices, 1)))
+        default = show(spec, iv.default_for_current())
+        unit = f" {spec.unit}" if spec.unit and spec.unit != "%" else ""
+        text.append(f"\nDefault: {default}{unit}  (Enter to accept)", style="dim")
+        self.say(text, "question")
+        self.query_one(Input).value = ""
+
+    # --- input ---------------------------------------------------------------------------
+    @on(Input.Submitted, "#answer")
+    def submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        command = text.lower()
+        if command == "back":
+            self.action_back()
+            return
+        if command in {"why", "?"}:
+            self.action_why()
+            return
+        if command == "answers":
+            self.action_answers()
+            return
+        if self.interview.current is None:
+            return
+        try:
+            name, _ = self.interview.answer(text)
+        except BuildBuyError as exc:
+            self.say(f"✗ {exc.problems[0]}. Try again.", "error")
+            event.input.value = ""
+            return
+        self.say_answer(name)
+        self.bb.save()
+        if name == "use_case":
+            self.bb.sub_title = str(self.interview.answers["use_case"])
+        self.refresh_panel()
+        self.ask()
+
+    def action_cycle(self, step: int) -> None:
+        """Arrow keys walk through the choices of a choice or yes/no question."""
+        if self.interview.current is None:
+            return
+        spec = self.interview.spec()
+        choices = spec.choices or (["yes", "no"] if spec.type == "bool" else [])
+        if not choices:
+            return
+        box = self.query_one(Input)
+        current = box.value.strip().lower()
+        index = choices.index(current) if current in choices else (-1 if step > 0 else 0)
+        box.value = choices[(index + step) % len(choices)]
+        box.cursor_position = len(box.value)
+
+    def action_back(self) -> None:
+        name = self.interview.back()
+        if name is None:
+            self.say("This is the first question.", "note")
+            return
+        self.say("Back to the previous question; your answer is now its default.", "note")
+        self.bb.save()
+        self.ask()
+
+    def action_why(self) -> None:
+        if self.interview.current is None:
+            return
+        spec = self.interview.spec()
+        self.say(f"{spec.help or spec.why}\nSource of the default: {spec.source}.", "note")
+
+    def action_answers(self) -> None:
+        rows = [(n, show(self.interview.k.answers[n], v)) for n, v in self.interview.answers.items()]
+        if not rows:
+            self.say("No answers yet.", "note")
+            return
+
+        def picked(name: str | None) -> None:
+            if name:
+                self.post_message(EditAnswer(name))
+
+        self.app.push_screen(AnswersScreen(rows), picked)
+
+    def action_result(self) -> None:
+        """Skip the remaining questions: their defaults are used and listed as assumptions."""
+        self.bb.show_result(self.interview)
+
+    @on(EditAnswer)
+    def edit(self, message: EditAnswer) -> None:
+        self.interview.jump_to(message.name)
+        self.say(f"Changing {message.name}; Enter keeps {show(self.interview.spec(), self.interview.default_for_current())}.", "note")
+        self.bb.save()
+        self.ask()
+        self.query_one(Input).focus()
+
+    # --- side panel ----------------------------------------------------------------------
+    def refresh_panel(self) -> None:
+        engine = self.bb.engine
+        if engine is None:
+            return
+        started = time.perf_counter()
+        try:
+            ev = engine.evaluate(self.interview.scenario())
+        except BuildBuyError as exc:
+            self.query_one("#leaning", Static).update(f"(cannot compute yet: {exc.problems[0]})")
+            return
+        lean = Text()
+        top = ev.ranked[0] if ev.ranked else ev.option
+        for option in ev.scores:
+            mark = "▶ " if option == top else "  "
+            status = "" if not ev.excluded[option] else "  (ruled out)"
+            lean.append(f"{mark}{option:<16}{ev.scores[option]:+d}{status}\n", style=COLORS[option] if option == top else "")
+        self.query_one("#leaning", Static).update(lean)
+        costs = Text()
+        for option, cost in ev.report.options.items():
+            costs.append(f"{option:<16}${cost.monthly_usd:>12,.0f}\n", style=COLORS[option])
+        self.query_one("#costs", Static).update(costs)
+        given = self.interview.given()
+        still = [n for n in self.interview.k.answers if n not in given]
+        self.query_one("#defaults", Static).update(", ".join(still) if still else "none: every answer is yours")
+        self.last_panel_ms = (time.perf_counter() - started) * 1000

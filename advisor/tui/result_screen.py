@@ -1,0 +1,244 @@
+"""Provides the result screen: recommendation, options and chart, findings, assumptions,
+sensitivity and "show the math", in tabs; `s` saves the record, `e` explains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Markdown, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from advisor.assumptions import assumption_rows
+from advisor.decide import Decision
+from advisor.errors import BuildBuyError
+from advisor.scenario import OPTIONS
+from advisor.tui.chart import COLORS, MARKS, bar, line_chart
+
+if TYPE_CHECKING:
+    from advisor.tui.app import BuildBuyApp
+
+
+def escape_markdown(text: str) -> str:
+    """User text shown as text: no HTML, links or emphasis sneak in."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|" else c for c in text)
+
+
+def recommendation_markdown(d: Decision) -> str:
+    lines = [f"# {d.option}  ({d.confidence} confidence)", "", d.summary, "", "## Plan", ""]
+    lines += [f"{p.phase}. **{p.option}**: {p.action} *Until {p.until}.*" for p in d.plan]
+    if d.uncertainty is not None:
+        lines += ["", "## How sure", "", d.uncertainty.summary_line()]  # type: ignore[attr-defined]
+    advice = d.advice()
+    if advice:
+        lines += ["", "## Advice", ""] + [f"- {f.because}" for f in advice]
+    if d.warnings:
+        lines += ["", "## Warnings", ""] + [f"- {w}" for w in d.warnings]
+    return "\n".join(lines)
+
+
+class ResultScreen(Screen[None]):
+    CSS_PATH = "result.tcss"
+    BINDINGS = [
+        Binding("s", "save", "Save record"),
+        Binding("e", "explain", "Explain"),
+        Binding("b", "back", "Change answers"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__()
+        self.decision = decision
+        self.saved: Path | None = None
+        self.tools: Any = None
+        self.chat_history: list[dict[str, Any]] = []
+
+    @property
+    def bb(self) -> BuildBuyApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        d = self.decision
+        yield Header()
+        with TabbedContent(id="tabs"):
+            with TabPane("Recommendation", id="tab-recommendation"):
+                with VerticalScroll():
+                    yield Markdown(recommendation_markdown(d), id="recommendation")
+                    yield Markdown("", id="explanation")
+            with TabPane("Options", id="tab-options"):
+                with VerticalScroll():
+                    yield DataTable(id="options-table", cursor_type="row")
+                    yield Static(self._chart(), id="chart")
+            with TabPane("Findings", id="tab-findings"):
+                yield DataTable(id="findings-table", cursor_type="row")
+            with TabPane("Assumptions", id="tab-assumptions"):
+                yield DataTable(id="assumptions-table", cursor_type="row")
+            with TabPane("Sensitivity", id="tab-sensitivity"):
+                with VerticalScroll():
+                    yield Static(self._sensitivity(), id="sensitivity")
+            with TabPane("Ask", id="tab-chat"):
+                with VerticalScroll(id="chat-log"):
+                    yield Markdown(
+                        "Ask anything about this decision: *what if daily_requests = 300k*, "
+                        "*why vendor-finetune*, *math self-host.gpus*, *compare api self-host*.",
+                        classes="chat-note",
+                    )
+                yield Input(placeholder="Ask a follow-up question and press Enter", id="chat-input")
+            with TabPane("Show the math", id="tab-math"):
+                with Horizontal():
+                    yield OptionList(*[Option(n, id=n) for n in d.report.derivation_names()], id="math-list")
+                    yield Static("Pick a figure to see how it was computed.", id="math-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        d = self.decision
+        table = self.query_one("#options-table", DataTable)
+        table.add_columns("option", "eligible", "one-time", "monthly", "per request", f"TCO {d.report.horizon_months} mo", "break-even")
+        for option in OPTIONS:
+            c = d.report.options[option]
+            be = "-" if option == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never")
+            style = "bold " + COLORS[option] if option == d.option else COLORS[option]
+            table.add_row(
+                Text(option + (" ★" if option == d.option else ""), style=style),
+                "yes" if d.eligible(option) else "no: " + ", ".join(d.excluded_by[option]),
+                f"${c.one_time_usd:,.0f}", f"${c.monthly_usd:,.0f}", f"${c.per_request_usd:,.5f}",
+                f"${c.tco_usd:,.0f}", be,
+            )
+        findings = self.query_one("#findings-table", DataTable)
+        findings.add_columns("rule", "effect", "because")
+        for f in d.findings:
+            if f.kind == "derive":
+                continue
+            effect = f"{f.kind} {f.option or ''}" + (f" {f.weight:+d}" if f.kind == "lean" else "")
+            findings.add_row(f.rule, effect.strip(), f.because)
+        assumptions = self.query_one("#assumptions-table", DataTable)
+        assumptions.add_columns("name", "value", "kind", "as of", "source")
+        for row in assumption_rows(d, self.bb.engine.k):  # type: ignore[union-attr]
+            assumptions.add_row(row.name, str(row.value), row.kind, row.as_of, row.source)
+        self.bb.sub_title = f"{d.scenario.answers.use_case}: {d.option}"
+
+    def _chart(self) -> Text:
+        d = self.decision
+        curves = {o: d.report.options[o].curve for o in OPTIONS}
+        text = Text("Cumulative cost by month\n", style="bold")
+        for label, row in line_chart(curves, width=56, height=10):
+            text.append(label + " │")
+            for char, option in row:
+                text.append(char, style=COLORS.get(option or "", ""))
+            text.append("\n")
+        text.append(" " * 9 + "└" + "─" * 56 + "\n")
+        text.append(" " * 10 + f"month 1{' ' * 42}month {d.report.horizon_months}\n")
+        for option in OPTIONS:
+            text.append(f"  {MARKS[option]} {option}", style=COLORS[option])
+        return text
+
+    def _sensitivity(self) -> Text:
+        d = self.decision
+        unc = d.uncertainty
+        text = Text()
+        if unc is None:
+            return Text("The uncertainty analysis did not run.")
+        text.append("Win probability across plausible futures\n", style="bold")
+        for option in OPTIONS:
+            p = unc.win_probability[option]  # type: ignore[attr-defined]
+            text.append(f"{option:<16}{p * 100:5.1f} % ", style=COLORS[option])
+            text.append(bar(p, 30) + "\n", style=COLORS[option])
+        text.append(f"\n{unc.summary_line()}\n", style="italic")  # type: ignore[attr-defined]
+        rows = unc.tornado[:10]  # type: ignore[attr-defined]
+        if rows:
+            runner = unc.runner_up  # type: ignore[attr-defined]
+            text.append(f"\nWhat moves the TCO gap ({runner} minus {d.option}) most, low..high\n", style="bold")
+            widest = max(r.swing for r in rows) or 1.0
+            for r in rows:
+                text.append(f"{r.input:<28}")
+                text.append(bar(r.swing / widest, 24).ljust(24), style="green")
+                text.append(f" ${r.gap_at_low:,.0f} .. ${r.gap_at_high:,.0f}\n")
+        if d.flip_points:
+            text.append("\nFlip points\n", style="bold")
+            for fp in d.flip_points:
+                text.append(f"  {fp.input} {fp.direction} {fp.value:,.6g}: {fp.to}\n")
+        return text
+
+    @on(OptionList.OptionHighlighted, "#math-list")
+    def show_math(self, event: OptionList.OptionHighlighted) -> None:
+        name = str(event.option.id)
+        der = self.decision.report.derivation(name)
+        if der is None:
+            return
+        text = Text()
+        text.append(f"{name}\n\n", style="bold")
+        text.append(f"{der.formula}\n\n")
+        for key, value in der.inputs.items():
+            shown = f"{value:,.6g}" if isinstance(value, (int, float)) else str(value)
+            text.append(f"  {key} = {shown}\n")
+        value = f"${der.value:,.2f}" if der.unit == "USD" else f"{der.value:,.6g} {der.unit}"
+        text.append(f"\n= {value}\n", style="bold green")
+        self.query_one("#math-detail", Static).update(text)
+
+    def action_save(self) -> None:
+        from advisor.record_io import save_record
+
+        try:
+            self.saved = save_record(self.decision, self.bb.engine.k, Path.cwd() / "docs" / "decisions")  # type: ignore[union-attr]
+        except BuildBuyError as exc:
+            self.notify(exc.problems[0], title="Not saved", severity="error")
+            return
+        self.notify(f"Decision record written to {self.saved}", title="Saved")
+
+    def action_explain(self) -> None:
+        self.query_one(TabbedContent).active = "tab-recommendation"
+        box = self.query_one("#explanation", Markdown)
+        box.update("## Explanation\n\n*Asking for an explanation...*")
+        self.explain_worker()
+
+    @work(exclusive=True, group="explain")
+    async def explain_worker(self) -> None:
+        from advisor.explain import stream_explanation
+
+        box = self.query_one("#explanation", Markdown)
+        parts: list[str] = []
+        header = "## Explanation\n\n"
+        async for event in stream_explanation(self.decision, self.bb.engine.k, audience=self.bb.audience):  # type: ignore[union-attr]
+            if event.kind == "note":
+                header = f"## Explanation\n\n*{event.text}*\n\n"
+            elif event.kind == "text":
+                parts.append(event.text)
+            await box.update(header + "".join(parts))
+
+    def action_back(self) -> None:
+        if isinstance(self.focused, Input):
+            self.set_focus(None)
+            return
+        self.app.pop_screen()
+
+    @on(Input.Submitted, "#chat-input")
+    def ask(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        event.input.value = ""
+        log = self.query_one("#chat-log", VerticalScroll)
+        log.mount(Markdown(f"**You:** {escape_markdown(question)}", classes="chat-user"))
+        log.scroll_end(animate=False)
+        self.answer_worker(question)
+
+    @work(thread=True, exclusive=True, group="chat", exit_on_error=False)
+    def answer_worker(self, question: str) -> None:
+        from advisor.followup import Tools, answer
+
+        if self.tools is None:
+            self.tools = Tools(self.decision, self.bb.engine.k, self.bb.engine.rules)  # type: ignore[union-attr]
+        text, note, self.chat_history = answer(question, self.tools, history=self.chat_history)
+        self.app.call_from_thread(self._show_answer, text, note)
+
+    def _show_answer(self, text: str, note: str) -> None:
+        log = self.query_one("#chat-log", VerticalScroll)
+        body = text + (f"\n\n*({note})*" if note else "")
+        log.mount(Markdown(body, classes="chat-answer"))
+        log.scroll_end(animate=False)

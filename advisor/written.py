@@ -1,0 +1,82 @@
+"""Provides the written explanation: plain language built only from the engine's findings and
+figures, for a named audience. It is what users see without an API key, or when the API fails."""
+
+from __future__ import annotations
+
+from advisor.decide import Decision
+from advisor.scenario import OPTIONS
+
+AUDIENCES = ("engineering lead", "finance partner", "executive")
+
+
+def _usd(x: float) -> str:
+    return f"${x:,.0f}"
+
+
+def _costs(decision: Decision) -> list[str]:
+    r = decision.report
+    chosen, api = r.options[decision.option], r.options["api"]
+    lines = [
+        f"- **{decision.option}**: {_usd(chosen.one_time_usd)} one-time, {_usd(chosen.monthly_usd)} a month, "
+        f"{_usd(chosen.tco_usd)} over {r.horizon_months} months."
+    ]
+    if decision.option != "api":
+        delta = api.tco_usd - chosen.tco_usd
+        be = f"it breaks even in month {chosen.breakeven_month}" if chosen.breakeven_month else "it does not break even within the horizon"
+        lines.append(
+            f"- Against the API ({_usd(api.tco_usd)}) it {'saves' if delta >= 0 else 'costs an extra'} {_usd(abs(delta))}; {be}."
+        )
+    runner = decision.runner_up
+    if runner:
+        lines.append(f"- The runner-up, {runner}, would cost {_usd(r.options[runner].tco_usd)}.")
+    return lines
+
+
+def written_explanation(decision: Decision, audience: str = "engineering lead") -> str:
+    leaning = sorted(
+        (f for f in decision.findings if f.kind == "lean" and f.option == decision.option and f.weight > 0),
+        key=lambda f: -f.weight,
+    )
+    against = [f for f in decision.findings if f.kind == "lean" and f.option == decision.option and f.weight < 0]
+    excluded = [o for o in OPTIONS if decision.excluded_by[o]]
+    unc = decision.uncertainty
+    out = [f"**Recommendation: {decision.option}** ({decision.confidence} confidence)."]
+    if audience == "executive":
+        reason = leaning[0].because if leaning else "it is the cheapest eligible option"
+        out.append(f"The main reason: {reason}")
+        out += _costs(decision)[:2]
+        if unc is not None:
+            out.append(unc.summary_line())  # type: ignore[attr-defined]
+        return "\n\n".join(out[:2]) + "\n\n" + "\n".join(out[2:]) + "\n"
+    out.append("")
+    if audience == "finance partner":
+        out.append("**What it costs**")
+        out += _costs(decision)
+        out.append("")
+        if unc is not None:
+            p10, p50, p90 = unc.tco_usd[decision.option]  # type: ignore[attr-defined]
+            out.append(
+                f"Across plausible futures its {decision.report.horizon_months}-month cost ranges from {_usd(p10)} (p10) "
+                f"to {_usd(p90)} (p90), median {_usd(p50)}. {unc.summary_line()}"  # type: ignore[attr-defined]
+            )
+            out.append("")
+    out.append("**Why**")
+    out += [f"- {f.because}" for f in leaning[:4]] or ["- It is the cheapest eligible option over the horizon."]
+    if against:
+        out += ["", "**What speaks against it**"] + [f"- {f.because}" for f in against[:3]]
+    if excluded:
+        out += ["", "**Ruled out**"]
+        for option in excluded:
+            rule = decision.excluded_by[option][0]
+            because = next((f.because for f in decision.findings if f.rule == rule), rule)
+            out.append(f"- {option}: {because}")
+    out += ["", "**Plan**"] + [f"{p.phase}. {p.option}: {p.action} Until {p.until}." for p in decision.plan]
+    if audience == "engineering lead":
+        out += ["", "**Costs**"] + _costs(decision)
+        advice = decision.advice()[:4]
+        if advice:
+            out += ["", "**Watch out for**"] + [f"- {f.because}" for f in advice]
+        if decision.flip_points:
+            fp = decision.flip_points[0]
+            out += ["", f"The answer changes to {fp.to} when {fp.input} goes {fp.direction} {fp.value:,.6g}."]
+    return "\n".join(out) + "\n"
