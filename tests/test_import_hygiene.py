@@ -36,3 +36,20 @@ def test_decide_command_imports_neither(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_tui_start_does_not_import_anthropic(tmp_path):
+    code = (
+        "import asyncio, sys\n"
+        "from advisor.tui.app import make_app\n"
+        "async def main():\n"
+        "    app = make_app(samples=0)\n"
+        "    async with app.run_test() as pilot:\n"
+        "        while app.engine is None:\n"
+        "            await pilot.pause(0.05)\n"
+        "asyncio.run(main())\n"
+        "sys.exit(3 if 'anthropic' in sys.modules else 0)\n"
+    )
+    env = {**__import__("os").environ, "XDG_STATE_HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]

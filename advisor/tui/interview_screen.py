@@ -43,7 +43,7 @@ class InterviewScreen(Screen[None]):
     CSS_PATH = "interview.tcss"
     BINDINGS = [
         Binding("ctrl+b", "back", "Back"),
-        Binding("ctrl+e", "answers", "Answers"),
+        Binding("f2", "answers", "Answers"),
         Binding("f1", "why", "Why?"),
         Binding("ctrl+r", "result", "Result"),
         Binding("up", "cycle(-1)", "Prev choice", show=False),
@@ -124,6 +124,8 @@ class InterviewScreen(Screen[None]):
     def submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         command = text.lower()
+        if command in {"back", "why", "?", "answers"}:
+            event.input.value = ""
         if command == "back":
             self.action_back()
             return
@@ -138,8 +140,8 @@ class InterviewScreen(Screen[None]):
         try:
             name, _ = self.interview.answer(text)
         except BuildBuyError as exc:
-            self.say(f"✗ {exc.problems[0]}. Try again.", "error")
-            event.input.value = ""
+            self.say(f"✗ {exc.problems[0]}", "error")
+            self.ask()
             return
         self.say_answer(name)
         self.bb.save()
@@ -214,6 +216,10 @@ class InterviewScreen(Screen[None]):
             return
         lean = Text()
         top = ev.ranked[0] if ev.ranked else ev.option
+        others = [ev.scores[o] for o in ev.ranked[1:]]
+        margin = ev.scores[top] - max(others) if others else 0
+        strength = "strongly" if margin >= 4 else "slightly" if margin < 2 else "clearly"
+        lean.append(f"{strength} toward {top}\n", style="bold " + COLORS[top])
         for option in ev.scores:
             mark = "▶ " if option == top else "  "
             status = "" if not ev.excluded[option] else "  (ruled out)"
@@ -221,7 +227,7 @@ class InterviewScreen(Screen[None]):
         self.query_one("#leaning", Static).update(lean)
         costs = Text()
         for option, cost in ev.report.options.items():
-            costs.append(f"{option:<16}${cost.monthly_usd:>12,.0f}\n", style=COLORS[option])
+            costs.append(f"{option:<16}{f'${cost.monthly_usd:,.0f}':>13}\n", style=COLORS[option])
         self.query_one("#costs", Static).update(costs)
         given = self.interview.given()
         still = [n for n in self.interview.k.answers if n not in given]

@@ -1,0 +1,225 @@
+"""The interview as a person drives it: typed answers, mistakes, going back, resuming, corrupt files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.decide import decide
+from advisor.scenario import build_scenario
+from advisor.session import session_path
+from advisor.tui.app import make_app
+from tests.conftest import TODAY
+
+
+async def wait_for(pilot, predicate, timeout: float = 15.0) -> None:
+    waited = 0.0
+    while not predicate():
+        await pilot.pause(0.05)
+        waited += 0.05
+        if waited > timeout:
+            raise AssertionError("timed out waiting for the app")
+
+
+def app_factory():
+    return make_app(today=TODAY, samples=100)
+
+
+def screen_name(app) -> str:
+    return type(app.screen).__name__
+
+
+async def answer(pilot, text: str) -> None:
+    await pilot.press(*text, "enter") if text else await pilot.press("enter")
+    await pilot.pause()
+
+
+async def finish(pilot, app) -> None:
+    while app.interview.current is not None:
+        await answer(pilot, "")
+    await wait_for(pilot, lambda: screen_name(app) == "ResultScreen")
+
+
+async def test_typed_interview_reaches_the_engines_answer(k, rules):
+    app = app_factory()
+    typed = {
+        "use_case": "claims triage", "daily_requests": "400k", "input_tokens": "1,200", "labeled_examples": "6000",
+        "examples_to_label": "0", "industry": "4", "requirements_volatility": "stable", "product_stage": "3",
+        "api_accuracy": "72%", "finetuned_accuracy": "94", "review_rate_api": "8%", "review_rate_finetuned": "2",
+        "cost_per_review": "$4", "proprietary_data_advantage": "yes", "ml_engineers": "2",
+    }
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        while app.interview.current is not None:
+            await answer(pilot, typed.get(app.interview.current, ""))
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen")
+        shown = app.screen.decision
+    expected = decide(
+        build_scenario(
+            {
+                "use_case": "claims triage", "daily_requests": 400_000, "input_tokens": 1200, "labeled_examples": 6000,
+                "examples_to_label": 0, "industry": "insurance", "requirements_volatility": "stable",
+                "product_stage": "scaling", "api_accuracy": 72.0, "finetuned_accuracy": 94.0, "review_rate_api": 8.0,
+                "review_rate_finetuned": 2.0, "cost_per_review": 4.0, "proprietary_data_advantage": True,
+                "ml_engineers": 2.0,
+            },
+            k,
+        ),
+        k, rules, TODAY,
+    )
+    assert shown.option == expected.option == "self-host"
+    assert shown.report.options["self-host"].tco_usd == pytest.approx(expected.report.options["self-host"].tco_usd)
+    assert shown.uncertainty is not None
+
+
+async def test_enter_through_everything_reaches_a_recommendation():
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(pilot, app)
+        decision = app.screen.decision
+        assert decision.option in {"api", "vendor-finetune", "self-host", "hybrid"}
+        assert "daily_requests" in decision.scenario.defaulted  # Enter keeps a default an assumption
+
+
+async def test_bad_answer_is_explained_and_nothing_is_lost():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await answer(pilot, "pilot")
+        await answer(pilot, "25k")
+        await answer(pilot, "lots")
+        assert app.interview.current == "input_tokens"
+        errors = [b.content for b in app.screen.query(".error")]
+        assert errors and "input_tokens: 'lots' is not a number" in str(errors[-1])
+        assert app.interview.answers == {"use_case": "pilot", "daily_requests": 25_000}
+        await answer(pilot, "-5")
+        assert "must be at least 0" in str(list(app.screen.query(".error"))[-1].content)
+        await answer(pilot, "800")
+        assert app.interview.answers["input_tokens"] == 800
+        assert app.interview.current == "output_tokens"
+
+
+async def test_going_back_and_changing_an_answer_changes_the_result():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await answer(pilot, "volume test")
+        await answer(pilot, "500")
+        await answer(pilot, "")  # input tokens
+        await pilot.press("ctrl+b")  # back to input tokens
+        await pilot.pause()
+        await answer(pilot, "back")  # typed form: back to daily_requests
+        assert app.interview.current == "daily_requests"
+        await answer(pilot, "500")
+        while app.interview.current is not None:
+            await answer(pilot, {"labeled_examples": "5000", "ml_engineers": "2"}.get(app.interview.current, ""))
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen")
+        first = app.screen.decision.option
+        await pilot.press("b")
+        await wait_for(pilot, lambda: screen_name(app) == "InterviewScreen")
+        from advisor.tui.messages import EditAnswer
+
+        app.screen.post_message(EditAnswer("daily_requests"))
+        await pilot.pause()
+        assert app.interview.current == "daily_requests"
+        await answer(pilot, "1.5M")
+        await pilot.press("ctrl+r")  # straight to the result with the other answers as they are
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen" and app.screen.decision.scenario.answers.daily_requests == 1_500_000)
+        assert first == "api"
+        assert app.screen.decision.option != first
+
+
+async def test_resume_after_a_crash():
+    first = app_factory()
+    async with first.run_test(size=(120, 40)) as pilot:
+        await answer(pilot, "resumable")
+        await answer(pilot, "70k")
+        await answer(pilot, "900")
+    # the app went away without finishing (as if the terminal was killed): the session is on disk
+    saved = json.loads(session_path().read_text())
+    assert saved["answers"] == {"use_case": "resumable", "daily_requests": 70_000, "input_tokens": 900}
+    second = app_factory()
+    async with second.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: screen_name(second) == "ResumeScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_name(second) == "InterviewScreen" and second.interview.answers)
+        assert second.interview.answers["daily_requests"] == 70_000
+        assert second.interview.current == "output_tokens"
+        assert second.sub_title == "resumable"
+
+
+async def test_start_over_discards_the_old_session():
+    first = app_factory()
+    async with first.run_test() as pilot:
+        await answer(pilot, "old")
+    second = app_factory()
+    async with second.run_test() as pilot:
+        await wait_for(pilot, lambda: screen_name(second) == "ResumeScreen")
+        await pilot.press("n")
+        await pilot.pause()
+        assert second.interview.answers == {}
+        assert not session_path().exists()
+
+
+async def test_corrupt_session_is_set_aside_with_a_message():
+    path = session_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{ this is not json")
+    app = app_factory()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert screen_name(app) == "InterviewScreen"
+        assert any("set aside" in str(n.message) for n in app._notifications)
+        aside = list(path.parent.glob("session.corrupt-*.json"))
+        assert len(aside) == 1 and aside[0].read_text() == "{ this is not json"
+        await answer(pilot, "fresh start")
+        assert json.loads(path.read_text())["answers"] == {"use_case": "fresh start"}
+
+
+async def test_choice_questions_take_numbers_arrows_and_names():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.interview.jump_to("industry")
+        app.screen.ask()
+        await answer(pilot, "2")
+        assert app.interview.answers["industry"] == "healthcare"
+        app.interview.jump_to("requirements_volatility")
+        app.screen.ask()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.interview.answers["requirements_volatility"] == "moderate"
+
+
+async def test_why_explains_the_current_question():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await answer(pilot, "x")
+        await answer(pilot, "?")
+        notes = [str(b.content) for b in app.screen.query(".note")]
+        assert any("Suffixes work: 150k, 1.5M" in n for n in notes)
+        assert app.interview.current == "daily_requests"
+
+
+async def test_save_record_from_the_result_screen(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await finish(pilot, app)
+        await pilot.press("s")
+        await pilot.pause()
+        saved = app.screen.saved
+    assert saved == tmp_path / "docs" / "decisions" / "0001-unnamed-use-case.md"
+    assert saved.read_text().startswith("---\n")
+
+
+async def test_offline_follow_up_question_uses_the_engine():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await finish(pilot, app)
+        app.screen.query_one("#tabs").active = "tab-chat"
+        await pilot.pause()
+        app.screen.query_one("#chat-input").focus()
+        await pilot.press(*"what if daily_requests = 300k", "enter")
+        await wait_for(pilot, lambda: len(app.screen.query(".chat-answer")) == 1)
+        text = app.screen.query(".chat-answer").first().source
+        assert text.startswith("With daily_requests = 300,000")
+        assert "no ANTHROPIC_API_KEY" in text
