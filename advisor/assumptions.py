@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from advisor.decide import Decision
 from advisor.knowledge import Knowledge
-from advisor.prices import price_data_date
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def assumption_rows(decision: Decision, k: Knowledge) -> list[Assumption]:
             f"api price {api.get('model')}" + (" (batch)" if api.get("batch_pricing") else ""),
             _api_rate(decision),
             decision.report.sources.get("api_price", "genai-prices"),
-            price_data_date(str(api.get("model")), str(api.get("provider"))),
+            str(api.get("price_verified") or "unknown"),
             "figure",
         )
     )

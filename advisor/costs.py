@@ -132,6 +132,7 @@ def _api_price(ctx: _Ctx) -> TokenPrice:
             (float(out) if out is not None else price.output_usd_per_mtok) * factor,
             price.batch,
             price.source if inp is None and out is None else "override in the answers file",
+            price.verified,
         )
     ctx.sources["api_price"] = price.source
     return price
@@ -244,7 +245,9 @@ def _api(ctx: _Ctx) -> OptionCost:
         ),
         d_maint,
     ]
-    detail: dict[str, float | str | bool] = {"model": price.model, "provider": price.provider, "batch_pricing": price.batch}
+    detail: dict[str, float | str | bool] = {
+        "model": price.model, "provider": price.provider, "batch_pricing": price.batch, "price_verified": price.verified,
+    }
     return _finish("api", ctx, {}, {"inference": inference, "review": review, "maintenance": maintenance}, derivations, detail)
 
 

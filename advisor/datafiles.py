@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -43,3 +46,48 @@ def describe_validation(where: str, exc: ValidationError) -> list[str]:
             msg = "required key is missing"
         lines.append(f"{where}: {loc}: {msg}")
     return lines
+
+
+def cached_parse(kind: str, paths: list[Path], build: Callable[[], T]) -> T:
+    """`build()` memoised on disk, keyed by the files' paths, sizes and mtimes.
+
+    Parsing and validating the TOML files is most of what `decide` does besides importing; the
+    cache makes a repeated run skip it.
+    """
+    try:
+        stamp = [(str(p.resolve()), p.stat().st_mtime_ns, p.stat().st_size) for p in paths]
+    except OSError:
+        return build()
+    return disk_memo(kind, stamp, build)
+
+
+def disk_memo(kind: str, key: object, build: Callable[[], T]) -> T:
+    """`build()` memoised in the user cache directory under `key` and the tool version. Any problem
+    with the cache just rebuilds: it is never a source of truth, and a read-only or missing cache
+    directory is fine."""
+    import hashlib
+    import pickle
+
+    from advisor import __version__
+
+    digest = hashlib.sha256(repr((__version__, kind, key)).encode()).hexdigest()[:20]
+    cache = _cache_dir() / f"{kind}-{digest}.pickle"
+    try:
+        with cache.open("rb") as fh:
+            return pickle.load(fh)  # noqa: S301 - our own file, written below
+    except Exception:  # noqa: BLE001 - a missing, stale or unreadable cache only means rebuilding
+        pass
+    value = build()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return value
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "buildbuy"

@@ -105,6 +105,7 @@ class RuleBase:
         self.by_id = {r.id: r for r in rules}
         self._engine = CompiledRules(rules)
         self._atoms = atoms_of(rules)
+        self._read = sorted({atom.fact for atom in self._atoms})  # durable encodes every fact it gets
         self._cache: dict[tuple[bool, ...], list[Finding]] = {}
 
     def evaluate(self, facts: dict[str, float | bool | str]) -> list[Finding]:
@@ -120,7 +121,7 @@ class RuleBase:
 
     def _evaluate(self, facts: dict[str, float | bool | str]) -> list[Finding]:
         findings = []
-        for rule_id in self._engine.evaluate(facts):
+        for rule_id in self._engine.evaluate({name: facts[name] for name in self._read if name in facts}):
             rule = self.by_id[rule_id].rule
             if rule.then.kind == "derive":
                 kind, option, weight = "derive", None, 0
@@ -268,11 +269,10 @@ def _summary(
 
 
 def _api_price_age(report: CostReport, k: Knowledge, today: dt.date) -> list[str]:
-    from advisor.prices import price_data_date
-
     detail = report.options["api"].detail
-    model, provider = str(detail.get("model")), str(detail.get("provider"))
-    checked = price_data_date(model, provider)
+    model, checked = str(detail.get("model")), str(detail.get("price_verified") or "")
+    if not checked:
+        return []
     limit = int(k.figure_value("stale_after_days") or 180)
     if (today - dt.date.fromisoformat(checked)).days <= limit:
         return []

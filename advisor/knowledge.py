@@ -9,14 +9,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from advisor.datafiles import data_dir, describe_validation, read_toml
+from advisor.datafiles import cached_parse, data_dir, describe_validation, read_toml
 from advisor.errors import KnowledgeError
 
 Number = float | int
 
 
 class _Sourced(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     source: str = Field(min_length=1)
     as_of: dt.date
@@ -137,12 +137,12 @@ class LabelingCost(_Sourced):
 
 
 class _AnswersFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     answer: dict[str, AnswerSpec]
 
 
 class _FiguresFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     figure: dict[str, Figure] = {}
 
 
@@ -181,7 +181,7 @@ _FILES: dict[str, type[BaseModel]] = {
 class Knowledge(BaseModel):
     """Everything the engine knows besides the answers, loaded and validated."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     answers: dict[str, AnswerSpec]
     figures: dict[str, Figure]
@@ -250,6 +250,13 @@ def load_knowledge(folder: Path | None = None) -> Knowledge:
 
 @lru_cache(maxsize=8)
 def _load_cached(folder: Path) -> Knowledge:
+    paths = [folder / name for name in _FILES]
+    if not all(p.exists() for p in paths):
+        return _load(folder)
+    return cached_parse("knowledge", paths, lambda: _load(folder))
+
+
+def _load(folder: Path) -> Knowledge:
     problems: list[str] = []
     parsed: dict[str, Any] = {}
     for name, schema in _FILES.items():

@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from genai_prices import Usage, calc_price
+from genai_prices import Usage, __version__ as _GENAI_PRICES_VERSION, calc_price
 from genai_prices.data_snapshot import get_snapshot
 
+from advisor.datafiles import disk_memo
 from advisor.errors import UnknownModelError
 
 _PROBE_TOKENS = 1000  # small enough to stay in every model's first price tier
@@ -25,6 +26,7 @@ class TokenPrice:
     output_usd_per_mtok: float
     batch: bool
     source: str
+    verified: str = ""  # when genai-prices last verified this price (ISO date)
 
     def per_request(self, input_tokens: float, output_tokens: float) -> float:
         return (input_tokens * self.input_usd_per_mtok + output_tokens * self.output_usd_per_mtok) / 1e6
@@ -58,19 +60,29 @@ def _rate(model: str, provider: str | None, *, inp: int, out: int, batch: bool) 
 
 @lru_cache(maxsize=256)
 def token_price(model: str, *, batch: bool = False, provider: str | None = None) -> TokenPrice:
-    """List prices of `model`; with batch=True the batch price where the vendor offers one."""
+    """List prices of `model`; with batch=True the batch price where the vendor offers one.
+
+    Loading genai-prices' data takes tens of milliseconds, so a price once looked up is kept in
+    the user cache, keyed by the genai-prices version (an upgrade brings new prices)."""
+    found = disk_memo("price", (_GENAI_PRICES_VERSION, model, batch, provider), lambda: _lookup(model, batch, provider))
+    if isinstance(found, str):
+        raise UnknownModelError(found)
+    return found
+
+
+def _lookup(model: str, batch: bool, provider: str | None) -> TokenPrice | str:
     try:
         inp, prov, model_id = _rate(model, provider, inp=_PROBE_TOKENS, out=0, batch=False)
         outp, _, _ = _rate(model, provider, inp=0, out=_PROBE_TOKENS, batch=False)
     except LookupError:
-        raise UnknownModelError(f"unknown model {model!r}{_suggest(model)}") from None
-    source = f"genai-prices {_version()}: {prov} {model_id}"
+        return f"unknown model {model!r}{_suggest(model)}"
+    source = f"genai-prices {_GENAI_PRICES_VERSION}: {prov} {model_id}"
     if batch:
         b_in, _, _ = _rate(model, provider, inp=_PROBE_TOKENS, out=0, batch=True)
         b_out, _, _ = _rate(model, provider, inp=0, out=_PROBE_TOKENS, batch=True)
         if b_in < inp or b_out < outp:
-            return TokenPrice(model, prov, b_in, b_out, True, source + " (batch processing)")
-    return TokenPrice(model, prov, inp, outp, False, source)
+            return TokenPrice(model, prov, b_in, b_out, True, source + " (batch processing)", price_data_date(model, prov))
+    return TokenPrice(model, prov, inp, outp, False, source, price_data_date(model, prov))
 
 
 def _suggest(model: str) -> str:
@@ -97,12 +109,6 @@ def check_model(model: str) -> str | None:
     except UnknownModelError as exc:
         return str(exc)
     return None
-
-
-def _version() -> str:
-    from genai_prices import __version__
-
-    return __version__
 
 
 _DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)\b")

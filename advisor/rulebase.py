@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from advisor.datafiles import data_dir, describe_validation, read_toml
+from advisor.datafiles import cached_parse, data_dir, describe_validation, read_toml
 from advisor.errors import RulesError
 from advisor.facts import FactType
 from advisor.scenario import OPTIONS, closest
@@ -26,7 +26,7 @@ _DERIVED = re.compile(r"^\s*derived\s+([a-z_][a-z0-9_]*)\s*$")
 
 
 class Then(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: Kind
     option: Literal["api", "vendor-finetune", "self-host", "hybrid"] | None = None
@@ -47,7 +47,7 @@ class Then(BaseModel):
 
 
 class When(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     all: list[str] = []
     any: list[str] = []
@@ -62,7 +62,7 @@ class When(BaseModel):
 
 
 class Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$")]
     criterion: str = Field(min_length=1)
@@ -74,7 +74,7 @@ class Rule(BaseModel):
 
 
 class _RuleFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     rule: list[Rule]
 
 
@@ -178,6 +178,12 @@ def _check_condition(cond: Condition, types: dict[str, tuple[FactType, tuple[str
 
 def load_rule_files(paths: list[Path]) -> list[LoadedRule]:
     """Read rule files in order; a later rule with the same id replaces the earlier one."""
+    if not all(p.is_file() for p in paths):
+        return _load_rule_files(paths)
+    return cached_parse("rules", paths, lambda: _load_rule_files(paths))
+
+
+def _load_rule_files(paths: list[Path]) -> list[LoadedRule]:
     problems: list[str] = []
     rules: dict[str, LoadedRule] = {}
     for path in paths:

@@ -94,3 +94,20 @@ def test_stale_figures_warn_and_fresh_ones_do_not(k):
 def test_stale_warning_reaches_every_output(decision):
     d = decision(daily_requests=50_000)
     assert any("older than 180 days" in w for w in d.warnings)
+
+
+def test_disk_cache_follows_edits_and_survives_corruption(tmp_path):
+    from advisor.datafiles import _cache_dir
+    from advisor.knowledge import _load_cached
+
+    folder = copy_knowledge(tmp_path)
+    first = _load_cached.__wrapped__(folder)  # bypass the in-process cache, use the disk cache
+    assert first.figures["token_reduction"].value == 0.25
+    cached = list(_cache_dir().glob("knowledge-*.pickle"))
+    assert cached
+    for path in cached:
+        path.write_bytes(b"not a pickle")
+    assert _load_cached.__wrapped__(folder).figures["token_reduction"].value == 0.25
+    econ = folder / "economics.toml"
+    econ.write_text(econ.read_text().replace("value = 0.25\nlow = 0.20", "value = 0.22\nlow = 0.20"))
+    assert _load_cached.__wrapped__(folder).figures["token_reduction"].value == 0.22
