@@ -307,6 +307,7 @@ def analyse(decision: Decision, k: Knowledge, rules: RuleBase, *, samples: int =
     unc.runner_up = decision.runner_up
     unc.headline = headline(decision, unc)
     decision.uncertainty = unc
+    decision.summary = f"{decision.summary} {unc.headline[0].upper()}{unc.headline[1:]}"
     return decision
 
 
