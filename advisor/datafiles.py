@@ -20,14 +20,19 @@ def data_dir(name: str) -> Path:
     return inside if inside.is_dir() else _PACKAGE.parent / name
 
 
-def read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
-    """Parse a TOML file; a missing or broken file raises `error` naming the file and the line."""
+def read_text(path: Path, error: type[Exception]) -> str:
+    """A file's text; a missing or unreadable file raises `error` naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot be read ({exc})") from None
+
+
+def read_toml(path: Path, error: type[Exception]) -> dict[str, Any]:
+    """Parse a TOML file; a missing or broken file raises `error` naming the file and the line."""
+    text = read_text(path, error)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from advisor.datafiles import read_text
 from advisor.decide import Decision
 from advisor.errors import BuildBuyError, RecordError
 from advisor.knowledge import Knowledge
@@ -130,12 +131,7 @@ def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today
     from advisor.decide import decide, load_rulebase
     from advisor.scenario import build_scenario
 
-    try:
-        text = record_path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RecordError(f"{record_path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecordError(f"{record_path}: cannot be read ({exc})") from None
+    text = read_text(record_path, RecordError)
     fm = parse_record(text, str(record_path))
     given = {n: v for n, v in fm.answers.items() if n not in fm.defaulted}
     try:

@@ -180,3 +180,8 @@ def test_decide_out_writes_the_same_renderer_output(k, tmp_path, capsys):
     assert f"wrote {written}" in capsys.readouterr().err
     fm = parse_record(written.read_text())
     assert fm.answers["daily_requests"] == 150_000 and fm.assumptions == {"token_reduction": 0.25}
+
+
+def test_committed_example_record_still_stands(capsys):
+    assert main(["revisit", str(ROOT / "examples" / "decisions" / "0001-claims-triage.md")]) == 0
+    assert "The recommendation stands: self-host." in capsys.readouterr().out
