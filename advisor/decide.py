@@ -201,7 +201,7 @@ def volume_threshold(scenario: Scenario, k: Knowledge, today: dt.date, option: O
 
 
 def _plan(
-    option: Option, runner: Option | None, scenario: Scenario, k: Knowledge, today: dt.date,
+    option: Option, scenario: Scenario, k: Knowledge, today: dt.date,
     excluded: dict[Option, list[str]], scores: dict[Option, int],
 ) -> list[Phase]:
     a = scenario.answers
@@ -319,7 +319,7 @@ def decide(scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) ->
     option = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     confidence = _confidence(scores, ranked, scenario)
-    plan = _plan(option, runner, scenario, k, today, excluded, scores)
+    plan = _plan(option, scenario, k, today, excluded, scores)
     stale = stale_warning(k, today, set(report.used))
     if stale:
         warnings.append(stale)

@@ -217,7 +217,7 @@ def render_record(
     decision: Decision, k: Knowledge, *, status: str = "accepted", deciders: list[str] | None = None,
     rule_packs: list[str] | None = None, supersedes: str | None = None, explanation: Any = None,
 ) -> str:
-    s, a, report = decision.scenario, decision.scenario.answers, decision.report
+    a, report = decision.scenario.answers, decision.report
     fm = front_matter(decision, k, status=status, deciders=deciders or [], rule_packs=rule_packs or [], supersedes=supersedes)
     out = ["---", yaml.safe_dump(fm, sort_keys=False, allow_unicode=True).rstrip(), "---", ""]
     out += [f"# Build or buy: {md(a.use_case)}", ""]

@@ -11,7 +11,6 @@ import datetime as dt
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Literal
 
 from advisor.decide import Decision, FlipPoint, RuleBase, evaluate
 from advisor.knowledge import Knowledge
@@ -310,5 +309,3 @@ def analyse(decision: Decision, k: Knowledge, rules: RuleBase, *, samples: int =
     decision.summary = f"{decision.summary} {unc.headline[0].upper()}{unc.headline[1:]}"
     return decision
 
-
-Direction = Literal["above", "below"]

@@ -223,3 +223,19 @@ async def test_offline_follow_up_question_uses_the_engine():
         text = app.screen.query(".chat-answer").first().source
         assert text.startswith("With daily_requests = 300,000")
         assert "no ANTHROPIC_API_KEY" in text
+
+
+async def test_a_failing_worker_becomes_a_message_not_a_crash(monkeypatch):
+    import advisor.tui.app as app_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(app_module, "decide", broken)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await answer(pilot, "crash test")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: any("engine exploded" in str(n.message) for n in app._notifications))
+        assert screen_name(app) == "InterviewScreen"
+        assert app.interview.answers == {"use_case": "crash test"}

@@ -9,6 +9,7 @@ from typing import Any
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker, WorkerState
 
 from advisor.decide import Evaluation, RuleBase, decide, evaluate, load_rulebase
 from advisor.errors import BuildBuyError, SessionError
@@ -67,7 +68,7 @@ class BuildBuyApp(App[None]):
                 lambda yes: self.resume(resumed) if yes else self.start_over(),
             )
 
-    @work(thread=True, exclusive=True, group="engine")
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def load_engine(self) -> None:
         """Compile rules and import the price data off the UI thread: the first question shows at once."""
         from advisor.prices import token_price
@@ -75,6 +76,13 @@ class BuildBuyApp(App[None]):
         token_price("gpt-4o")
         engine = Engine(self.k, load_rulebase(self.k), self.today)
         self.call_from_thread(self._engine_ready, engine)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed unexpectedly becomes a message, never a crash or a silent stall."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            text = error.problems[0] if isinstance(error, BuildBuyError) else f"{type(error).__name__}: {error}"
+            self.notify(text, title="Something went wrong (your answers are saved)", severity="error", timeout=15)
 
     def _engine_ready(self, engine: Engine) -> None:
         self.engine = engine

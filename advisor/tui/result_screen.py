@@ -197,7 +197,7 @@ class ResultScreen(Screen[None]):
         box.update("## Explanation\n\n*Asking for an explanation...*")
         self.explain_worker()
 
-    @work(exclusive=True, group="explain")
+    @work(exclusive=True, group="explain", exit_on_error=False)
     async def explain_worker(self) -> None:
         from advisor.explain import stream_explanation
 
