@@ -20,29 +20,6 @@ class Assumption:
         return {"name": self.name, "value": self.value, "source": self.source, "as_of": self.as_of, "kind": self.kind}
 
 
-def _entry_value(name: str, k: Knowledge) -> tuple[str, float | int | str] | None:
-    items = k.sourced_items_dict()
-    item = items.get(name)
-    if item is None:
-        return None
-    kind, _, rest = name.partition(" ")
-    if name.startswith("figure "):
-        return rest, item.value  # type: ignore[attr-defined]
-    if name.startswith("gpu offer "):
-        return f"gpu_usd_per_hour ({rest.removeprefix('offer ')})", item.usd_per_hour  # type: ignore[attr-defined]
-    if name.startswith("throughput "):
-        return f"{name} (prefill / decode tok/s)", f"{item.prefill_tps:,.0f} / {item.decode_tps:,.0f}"  # type: ignore[attr-defined]
-    if name.startswith("peak compute "):
-        return f"{name} (TFLOPS)", item.peak_tflops  # type: ignore[attr-defined]
-    if name.startswith("training method "):
-        return f"{name} (compute factor)", item.compute_factor  # type: ignore[attr-defined]
-    if name.startswith("vendor fine-tuning "):
-        return f"{name} (training USD per 1M tokens)", item.training_usd_per_mtok  # type: ignore[attr-defined]
-    if name.startswith("labeling "):
-        return f"{name} (USD per example)", item.usd_per_example  # type: ignore[attr-defined]
-    return name, str(kind)
-
-
 def assumption_rows(decision: Decision, k: Knowledge) -> list[Assumption]:
     """What the decision took for granted: defaults, overrides, then every knowledge figure used."""
     s = decision.scenario
@@ -57,14 +34,12 @@ def assumption_rows(decision: Decision, k: Knowledge) -> list[Assumption]:
     ]
     items = k.sourced_items_dict()
     for used in sorted(decision.report.used):
-        if used.startswith("figure ") and used.removeprefix("figure ") in s.overrides:
+        name = used.removeprefix("figure ")
+        if name in s.overrides or used not in items:
             continue
-        shown = _entry_value(used, k)
-        if shown is None:
-            continue
-        name, value = shown
         item = items[used]
-        rows.append(Assumption(name, value, item.source, item.as_of.isoformat(), "figure"))
+        value = item.shown()
+        rows.append(Assumption(name, "" if value is None else value, item.source, item.as_of.isoformat(), "figure"))
     api = decision.report.options["api"].detail
     rows.append(
         Assumption(

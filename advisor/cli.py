@@ -69,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `buildbuy knowledge | head`: the reader left, that is fine
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _today() -> dt.date:
@@ -131,18 +136,9 @@ def _knowledge(args: argparse.Namespace) -> int:
     limit = int(k.figure_value("stale_after_days") or 180)
     print(f"knowledge as_of {k.as_of.isoformat()} ({len(k.sourced_items())} entries; '!' marks entries older than {limit} days)\n")
     for name, item in k.sourced_items():
-        value = getattr(item, "value", None)
-        if value is None:
-            value = getattr(item, "usd_per_hour", None) or getattr(item, "default", None)
-        if value is None and hasattr(item, "prefill_tps"):
-            value = f"{item.prefill_tps:,.0f} / {item.decode_tps:,.0f} tok/s"  # type: ignore[attr-defined]
-        if value is None:
-            for attr in ("peak_tflops", "compute_factor", "training_usd_per_mtok", "usd_per_example"):
-                value = getattr(item, attr, None)
-                if value is not None:
-                    break
+        value = item.shown()
         stale = "!" if (today - item.as_of).days > limit else " "
-        shown = "(set per scenario)" if value is None else value
+        shown = "(set per scenario)" if value is None else str(value).lower() if isinstance(value, bool) else value
         print(f"{stale} {name} = {shown}\n    source: {item.source}; as_of {item.as_of.isoformat()}")
     print("\nAPI prices come from genai-prices (offline data bundled with the package).")
     return 0

@@ -21,6 +21,10 @@ class _Sourced(BaseModel):
     source: str = Field(min_length=1)
     as_of: dt.date
 
+    def shown(self) -> float | int | str | bool | None:
+        """The entry's headline value, as listings and assumption tables show it."""
+        return None
+
 
 class Figure(_Sourced):
     """A named figure that an `[assumptions]` table may override."""
@@ -41,6 +45,9 @@ class Figure(_Sourced):
             if self.high is not None and self.value > self.high:
                 raise ValueError(f"value ({self.value}) is above high ({self.high})")
         return self
+
+    def shown(self) -> float | int | str | bool | None:
+        return self.value
 
 
 AnswerType = Literal["int", "float", "bool", "str", "choice"]
@@ -70,6 +77,9 @@ class AnswerSpec(_Sourced):
                 raise ValueError(f"default {self.default!r} is not one of {self.choices}")
         return self
 
+    def shown(self) -> float | int | str | bool | None:
+        return self.default
+
 
 class GpuOffer(_Sourced):
     provider: str
@@ -83,6 +93,9 @@ class GpuOffer(_Sourced):
         """The billing unit in hours: on-demand time is rounded up to it."""
         return {"per-second": 1 / 3600, "per-minute": 1 / 60, "per-hour": 1.0}[self.billing]
 
+    def shown(self) -> float | int | str | bool | None:
+        return f"${self.usd_per_hour:g} per GPU-hour"
+
 
 class Throughput(_Sourced):
     model_size: str
@@ -90,15 +103,24 @@ class Throughput(_Sourced):
     prefill_tps: float = Field(gt=0)
     decode_tps: float = Field(gt=0)
 
+    def shown(self) -> float | int | str | bool | None:
+        return f"{self.prefill_tps:,.0f} / {self.decode_tps:,.0f} tok/s (prefill / decode)"
+
 
 class GpuCompute(_Sourced):
     gpu: str
     peak_tflops: float = Field(gt=0)
 
+    def shown(self) -> float | int | str | bool | None:
+        return f"{self.peak_tflops:g} TFLOPS"
+
 
 class TrainingMethod(_Sourced):
     name: str
     compute_factor: float = Field(gt=0, le=1)
+
+    def shown(self) -> float | int | str | bool | None:
+        return f"compute factor {self.compute_factor:g}"
 
 
 class VendorOffer(_Sourced):
@@ -128,12 +150,18 @@ class VendorOffer(_Sourced):
             until = self.existing_customers_until
         return until is None or today < until
 
+    def shown(self) -> float | int | str | bool | None:
+        return f"training ${self.training_usd_per_mtok:g} per 1M tokens"
+
 
 class LabelingCost(_Sourced):
     task: str
     usd_per_example: float = Field(ge=0)
     low: float = Field(ge=0)
     high: float = Field(ge=0)
+
+    def shown(self) -> float | int | str | bool | None:
+        return f"${self.usd_per_example:g} per example"
 
 
 class _AnswersFile(BaseModel):
