@@ -1,4 +1,4 @@
-"""Provides the interview as plain logic: question order, skipping, parsing typed answers, history.
+"""Provides the interview as plain logic: question order, skipping, parsing typed answers, going back.
 
 No textual here: the TUI is a shell around this, and the tests drive it directly too.
 """
@@ -88,7 +88,7 @@ class Interview:
 
     def __post_init__(self) -> None:
         if self.current is None and not self.finished:
-            self.current = self._next_after(None)
+            self.current = self._next_unanswered()
 
     # --- order and skipping ---------------------------------------------------------------
     def order(self) -> list[str]:
@@ -108,27 +108,30 @@ class Interview:
         values = self.effective()
         return all(values.get(key) == want for key, want in conditions.items())
 
-    def _next_after(self, name: str | None) -> str | None:
-        order = self.order()
-        start = order.index(name) + 1 if name else 0
-        for candidate in order[start:]:
-            if not self.skipped(candidate):
-                return candidate
-        return None
+    def asked(self) -> list[str]:
+        """The questions that apply, given the answers so far, in order."""
+        return [n for n in self.order() if not self.skipped(n)]
+
+    def _next_unanswered(self) -> str | None:
+        """The first question that applies and has no answer yet: after an edit of an earlier
+        answer the interview carries on where it was, not from the edited question."""
+        return next((n for n in self.asked() if n not in self.answers), None)
 
     def remaining(self) -> list[str]:
+        """Questions still to answer, the current one first."""
         if self.current is None:
             return []
-        order = self.order()
-        return [n for n in order[order.index(self.current):] if not self.skipped(n)]
+        rest = [n for n in self.asked() if n not in self.answers and n != self.current]
+        return [self.current, *rest]
 
     def progress(self) -> str:
         if self.current is None:
             return "All questions answered"
+        asked = self.asked()
         spec = self.k.answers[self.current]
-        left = len(self.remaining())
-        done = len(self.history)
-        return f"{spec.section.capitalize()}  ·  question {done + 1} of {done + left}  ·  {left - 1} left after this"
+        position = asked.index(self.current) + 1 if self.current in asked else len(asked)
+        left = len(self.remaining()) - 1
+        return f"{spec.section.capitalize()}  ·  question {position} of {len(asked)}  ·  {left} left after this"
 
     # --- answering ------------------------------------------------------------------------
     def spec(self) -> AnswerSpec:
@@ -163,23 +166,26 @@ class Interview:
             self.accepted_defaults.add(name)
         elif text.strip():
             self.accepted_defaults.discard(name)
+        if name in self.history:
+            self.history.remove(name)
         self.history.append(name)
-        self.current = self._next_after(name)
+        self.current = self._next_unanswered()
         self.finished = self.current is None
         return name, value
 
     def back(self) -> str | None:
-        """Return to the previous question; its answer stays as the default until changed."""
-        if not self.history:
+        """Return to the question before the current one; its answer stays as the default."""
+        asked = self.asked()
+        here = asked.index(self.current) if self.current in asked else len(asked)
+        earlier = [n for n in asked[:here] if n in self.answers]
+        if not earlier:
             return None
-        self.current = self.history.pop()
+        self.current = earlier[-1]
         self.finished = False
         return self.current
 
     def jump_to(self, name: str) -> None:
         """Re-ask an earlier question (from the transcript or the summary list)."""
-        if name in self.history:
-            self.history = self.history[: self.history.index(name)]
         self.current = name
         self.finished = False
 
@@ -218,6 +224,6 @@ class Interview:
         defaults = {n for n in data.get("accepted_defaults", []) if n in good}
         interview = cls(k, good, history, current, bool(data.get("finished")), defaults)
         if interview.current is None and not interview.finished:
-            interview.current = interview._next_after(history[-1] if history else None)
+            interview.current = interview._next_unanswered()
             interview.finished = interview.current is None
         return interview
