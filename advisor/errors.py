@@ -50,3 +50,9 @@ class SessionError(BuildBuyError):
     """A saved interview session cannot be read."""
 
     title = "Saved session problem"
+
+
+class ConfigError(BuildBuyError):
+    """The user's config file is unreadable or has a bad value."""
+
+    title = "Config file problem"

@@ -11,9 +11,12 @@ import json
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from advisor.datafiles import read_toml
 from advisor.decide import Decision
+from advisor.errors import ConfigError
 from advisor.knowledge import Knowledge
 from advisor.written import written_explanation
 
@@ -53,8 +56,27 @@ class StreamEvent:
     text: str
 
 
+def config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "buildbuy" / "config.toml"
+
+
 def model_name() -> str:
-    return os.environ.get("BUILDBUY_MODEL", "").strip() or DEFAULT_MODEL
+    """BUILDBUY_MODEL, else `model` in ~/.config/buildbuy/config.toml, else a current Sonnet."""
+    from_env = os.environ.get("BUILDBUY_MODEL", "").strip()
+    if from_env:
+        return from_env
+    path = config_path()
+    if not path.exists():
+        return DEFAULT_MODEL
+    data = read_toml(path, ConfigError)
+    unknown = sorted(set(data) - {"model"})
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: model")
+    model = data.get("model", DEFAULT_MODEL)
+    if not isinstance(model, str) or not model.strip():
+        raise ConfigError(f"{path}: model must be a model id in quotes, e.g. model = \"{DEFAULT_MODEL}\"")
+    return model.strip()
 
 
 def api_key() -> str | None:
