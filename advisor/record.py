@@ -186,7 +186,7 @@ def _uncertainty(decision: Decision) -> list[str]:
     if decision.flip_points:
         lines += ["Flip points (the value past which the recommendation changes):", ""]
         lines += _table(
-            ["input", "", "value", "recommendation becomes"],
+            ["input", "direction", "value", "recommendation becomes"],
             [[f"`{fp.input}`", fp.direction, f"{fp.value:,.6g}", fp.to] for fp in decision.flip_points],
             "llrl",
         )
