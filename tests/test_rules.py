@@ -277,3 +277,10 @@ def test_rules_listing_shows_every_rule(capsys):
     for rule_id in BUNDLED:
         assert rule_id in out
     assert "exclude api" in out and "lean self-host +3" in out
+
+
+def test_volume_alone_does_not_beat_economics(decision):
+    d = decision(daily_requests=500_000, labeled_examples=5_000, api_model="gpt-4o-mini")
+    assert d.report.options["self-host"].breakeven_month is None  # a cheap API: GPUs never pay off
+    assert d.option != "self-host"
+    assert d.report.options[d.option].tco_usd < d.report.options["self-host"].tco_usd
