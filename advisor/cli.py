@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", type=Path, action="append", default=[], metavar="PACK", help="add a rule pack (repeatable)")
     p.add_argument("--out", type=Path, metavar="PATH", help="write the decision record to a folder or file")
     p.add_argument("--force", action="store_true", help="let --out overwrite an existing file")
+    p.add_argument("--status", default="proposed", choices=["proposed", "accepted"], help="MADR status of the record")
+    p.add_argument("--decider", action="append", default=[], metavar="NAME", help="a decider named in the record (repeatable)")
     p.add_argument("--samples", type=int, default=2000, help="Monte Carlo samples (0 turns the analysis off)")
     p.add_argument("--seed", type=int, default=7, help="Monte Carlo seed")
     p.add_argument("--explain", action="store_true", help="add a plain-language explanation")
@@ -101,7 +103,10 @@ def _decide(args: argparse.Namespace) -> int:
     if args.out:
         from advisor.record_io import save_record
 
-        path = save_record(decision, k, args.out, force=args.force, explanation=explanation)
+        path = save_record(
+            decision, k, args.out, force=args.force, explanation=explanation, status=args.status,
+            deciders=args.decider, rule_packs=[str(p.resolve()) for p in args.rules],
+        )
         print(f"buildbuy: wrote {path}", file=sys.stderr)
     if args.json:
         from advisor.report_json import decision_json

@@ -214,7 +214,7 @@ def _math(decision: Decision) -> list[str]:
 
 
 def render_record(
-    decision: Decision, k: Knowledge, *, status: str = "accepted", deciders: list[str] | None = None,
+    decision: Decision, k: Knowledge, *, status: str = "proposed", deciders: list[str] | None = None,
     rule_packs: list[str] | None = None, supersedes: str | None = None, explanation: Any = None,
 ) -> str:
     a, report = decision.scenario.answers, decision.report

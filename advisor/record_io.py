@@ -70,11 +70,14 @@ def write_atomic(path: Path, text: str, *, force: bool) -> None:
 
 def save_record(
     decision: Decision, k: Knowledge, out: Path, *, force: bool = False, explanation: Any = None,
-    rule_packs: list[str] | None = None, supersedes: str | None = None,
+    rule_packs: list[str] | None = None, supersedes: str | None = None, status: str = "proposed",
+    deciders: list[str] | None = None,
 ) -> Path:
-    title = f"Build or buy: {decision.scenario.answers.use_case}"
-    path = resolve_target(out, decision.scenario.answers.use_case or title)
-    text = render_record(decision, k, rule_packs=rule_packs, supersedes=supersedes, explanation=explanation)
+    path = resolve_target(out, decision.scenario.answers.use_case)
+    text = render_record(
+        decision, k, status=status, deciders=deciders, rule_packs=rule_packs, supersedes=supersedes,
+        explanation=explanation,
+    )
     write_atomic(path, text, force=force)
     return path
 
@@ -173,7 +176,11 @@ def revisit_command(record: Path, *, rules: list[Path], update: bool, as_json: b
         from advisor.decide import load_rulebase
 
         analyse(decision, k, load_rulebase(k, rules), samples=2000, seed=7)
-        new_path = save_record(decision, k, record.parent, supersedes=record.name)
+        fm = parse_record(text, str(record))
+        new_path = save_record(
+            decision, k, record.parent, supersedes=record.name, deciders=fm.deciders,
+            rule_packs=fm.rule_packs + [str(p.resolve()) for p in rules],
+        )
         write_atomic(record, set_status(text, f"superseded by {new_path.name}"), force=True)
         print(f"buildbuy: wrote {new_path}; {record.name} is now superseded by it", file=sys.stderr)
     return 0 if result.stands else 1

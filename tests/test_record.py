@@ -184,3 +184,22 @@ def test_decide_out_writes_the_same_renderer_output(k, tmp_path, capsys):
 def test_committed_example_record_still_stands(capsys):
     assert main(["revisit", str(ROOT / "examples" / "decisions" / "0001-claims-triage.md")]) == 0
     assert "The recommendation stands: self-host." in capsys.readouterr().out
+
+
+def test_rule_packs_deciders_and_status_are_kept_for_revisit(tmp_path, capsys):
+    pack = tmp_path / "policy.toml"
+    pack.write_text(
+        '[[rule]]\nid = "policy.no_gpus"\ncriterion = "company policy"\nwhen.all = ["daily_requests >= 0"]\n'
+        'then = { kind = "exclude", option = "self-host" }\nbecause = "We run no GPUs of our own this year."\n'
+        'source = "Infrastructure board"\n'
+    )
+    out = tmp_path / "records"
+    args = ["decide", str(EXAMPLE), "--samples", "0", "--out", str(out), "--rules", str(pack), "--decider", "Ada", "--status", "accepted"]
+    assert main(args) == 0
+    path = next(out.glob("*.md"))
+    fm = parse_record(path.read_text())
+    assert fm.rule_packs == [str(pack.resolve())] and fm.deciders == ["Ada"] and fm.status == "accepted"
+    assert fm.recommendation != "self-host"
+    capsys.readouterr()
+    assert main(["revisit", str(path)]) == 0  # recomputed with the same pack, it stands
+    assert "- Deciders: Ada" in path.read_text()
