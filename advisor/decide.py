@@ -10,13 +10,16 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from advisor.costs import CostReport, price_options
 from advisor.facts import build_facts, fact_types
 from advisor.knowledge import Knowledge, stale_warning
 from advisor.rulebase import LoadedRule, atoms_of, bundled_rule_files, check_rules, load_rule_files
 from advisor.scenario import OPTIONS, Option, Scenario
+
+if TYPE_CHECKING:
+    from advisor.uncertainty import Uncertainty
 
 Confidence = Literal["high", "medium", "low"]
 BUILD_FAMILY: dict[Option, tuple[Option, ...]] = {
@@ -74,7 +77,7 @@ class Decision:
     warnings: list[str]
     today: dt.date
     flip_points: list[FlipPoint] = field(default_factory=list)
-    uncertainty: object | None = None
+    uncertainty: Uncertainty | None = None
 
     def eligible(self, option: Option) -> bool:
         return not self.excluded_by[option]
@@ -207,7 +210,7 @@ def _plan(
     a = scenario.answers
     horizon = f"end of the {a.horizon_months}-month horizon; revisit the record before then"
     if option == "api":
-        builds = [o for o in ("self-host", "hybrid", "vendor-finetune") if not excluded[o]]
+        builds: list[Option] = [o for o in ("self-host", "hybrid", "vendor-finetune") if not excluded[o]]
         builds.sort(key=lambda o: -scores[o])
         for target in builds:
             volume = volume_threshold(scenario, k, today, target)

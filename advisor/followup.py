@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from advisor.decide import Decision, RuleBase, decide
@@ -70,7 +71,13 @@ class Tools:
 
     def run(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((name, args))
-        handler = {"what_if": self.what_if, "explain_rule": self.explain_rule, "show_math": self.show_math, "compare": self.compare}.get(name)
+        handlers: dict[str, Callable[..., dict[str, Any]]] = {
+            "what_if": self.what_if,
+            "explain_rule": self.explain_rule,
+            "show_math": self.show_math,
+            "compare": self.compare,
+        }
+        handler = handlers.get(name)
         if handler is None:
             return {"error": f"unknown tool {name!r}"}
         try:
@@ -192,11 +199,11 @@ def answer_offline(question: str, tools: Tools) -> str:
             lines.append(f"- {option}: TCO {_usd(b['tco_usd'])} -> {_usd(a['tco_usd'])}")
         return "\n".join(lines)
     if m := _WHY.match(question):
-        option = m.group(1).lower()
-        if option not in OPTIONS:
+        asked = m.group(1).lower()
+        if asked not in OPTIONS:
             return f"Options are {', '.join(OPTIONS)}."
-        data = tools.compare(option, tools.decision.option)[option]
-        lines = [f"**{option}**: score {data['score']:+d}, TCO {_usd(data['tco_usd'])}."]
+        data = tools.compare(asked, tools.decision.option)[asked]
+        lines = [f"**{asked}**: score {data['score']:+d}, TCO {_usd(data['tco_usd'])}."]
         if data["excluded_by"]:
             lines.append("Ruled out by " + ", ".join(data["excluded_by"]) + ".")
         lines += [f"- ({f['weight']:+d}) {f['because']}" for f in data["findings"] if f["weight"]]

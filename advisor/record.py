@@ -174,15 +174,15 @@ def _uncertainty(decision: Decision) -> list[str]:
     unc = decision.uncertainty
     if unc is None:
         return []
-    lines = ["### How sure, and what would change the answer", "", md(unc.summary_line()), ""]  # type: ignore[attr-defined]
+    lines = ["### How sure, and what would change the answer", "", md(unc.summary_line()), ""]
     rows = []
     for o in OPTIONS:
-        p10, p50, p90 = unc.tco_usd[o]  # type: ignore[attr-defined]
-        be = unc.breakeven_month.get(o) if o != "api" else None  # type: ignore[attr-defined]
+        p10, p50, p90 = unc.tco_usd[o]
+        be = unc.breakeven_month.get(o) if o != "api" else None
         be_text = "-" if be is None else " / ".join("never" if v is None else f"{v:g}" for v in be)
-        rows.append([o, f"{unc.win_probability[o] * 100:.1f} %", usd(p10), usd(p50), usd(p90), be_text])  # type: ignore[attr-defined]
+        rows.append([o, f"{unc.win_probability[o] * 100:.1f} %", usd(p10), usd(p50), usd(p90), be_text])
     lines += _table(["option", "wins", "TCO p10", "TCO p50", "TCO p90", "break-even month p10 / p50 / p90"], rows)
-    lines += ["", f"Monte Carlo: {unc.samples:,} samples, seed {unc.seed}; {md(unc.distribution)}.", ""]  # type: ignore[attr-defined]
+    lines += ["", f"Monte Carlo: {unc.samples:,} samples, seed {unc.seed}; {md(unc.distribution)}.", ""]
     if decision.flip_points:
         lines += ["Flip points (the value past which the recommendation changes):", ""]
         lines += _table(
@@ -191,11 +191,11 @@ def _uncertainty(decision: Decision) -> list[str]:
             "llrl",
         )
         lines.append("")
-    if unc.tornado and unc.runner_up:  # type: ignore[attr-defined]
-        lines += [f"Sensitivity of the TCO gap ({unc.runner_up} minus {decision.option}) to each input, largest first:", ""]  # type: ignore[attr-defined]
+    if unc.tornado and unc.runner_up:
+        lines += [f"Sensitivity of the TCO gap ({unc.runner_up} minus {decision.option}) to each input, largest first:", ""]
         lines += _table(
             ["input", "low", "high", "gap at low", "gap at high"],
-            [[f"`{r.input}`", f"{r.low:,.6g}", f"{r.high:,.6g}", usd(r.gap_at_low), usd(r.gap_at_high)] for r in unc.tornado[:10]],  # type: ignore[attr-defined]
+            [[f"`{r.input}`", f"{r.low:,.6g}", f"{r.high:,.6g}", usd(r.gap_at_low), usd(r.gap_at_high)] for r in unc.tornado[:10]],
         )
         lines.append("")
     return lines

@@ -64,5 +64,5 @@ def decision_json(decision: Decision, k: Knowledge) -> dict[str, Any]:
         "warnings": list(decision.warnings),
     }
     if decision.uncertainty is not None:
-        out["uncertainty"] = decision.uncertainty.as_dict()  # type: ignore[attr-defined]
+        out["uncertainty"] = decision.uncertainty.as_dict()
     return out

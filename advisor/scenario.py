@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,7 +84,7 @@ def closest(name: str, known: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
-def _describe(name: str, value: Any, err: dict[str, Any], k: Knowledge) -> str:
+def _describe(name: str, value: Any, err: Mapping[str, Any], k: Knowledge) -> str:
     spec = k.answers.get(name)
     kind = err["type"]
     if spec is not None and spec.type == "choice":

@@ -64,7 +64,7 @@ def render_text(decision: Decision) -> str:
         out += ["", "What would change the answer:"]
         out += [f"  - {fp.input} {fp.direction} {fp.value:,.6g}: {fp.to}" for fp in decision.flip_points]
     if decision.uncertainty is not None:
-        out += ["", decision.uncertainty.summary_line()]  # type: ignore[attr-defined]
+        out += ["", decision.uncertainty.summary_line()]
     defaulted = decision.scenario.defaulted
     if defaulted:
         out += ["", f"Defaults used for {len(defaulted)} answer(s): {', '.join(defaulted)}"]

@@ -46,7 +46,7 @@ def written_explanation(decision: Decision, audience: str = "engineering lead") 
         out.append(f"The main reason: {reason}")
         out += _costs(decision)[:2]
         if unc is not None:
-            out.append(unc.summary_line())  # type: ignore[attr-defined]
+            out.append(unc.summary_line())
         return "\n\n".join(out[:2]) + "\n\n" + "\n".join(out[2:]) + "\n"
     out.append("")
     if audience == "finance partner":
@@ -54,10 +54,10 @@ def written_explanation(decision: Decision, audience: str = "engineering lead") 
         out += _costs(decision)
         out.append("")
         if unc is not None:
-            p10, p50, p90 = unc.tco_usd[decision.option]  # type: ignore[attr-defined]
+            p10, p50, p90 = unc.tco_usd[decision.option]
             out.append(
                 f"Across plausible futures its {decision.report.horizon_months}-month cost ranges from {_usd(p10)} (p10) "
-                f"to {_usd(p90)} (p90), median {_usd(p50)}. {unc.summary_line()}"  # type: ignore[attr-defined]
+                f"to {_usd(p90)} (p90), median {_usd(p50)}. {unc.summary_line()}"
             )
             out.append("")
     out.append("**Why**")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 MARKS = {"api": "a", "vendor-finetune": "v", "self-host": "s", "hybrid": "h"}
 COLORS = {"api": "cyan", "vendor-finetune": "magenta", "self-host": "green", "hybrid": "yellow"}
 
@@ -13,7 +15,7 @@ def _usd_short(x: float) -> str:
     return f"${x:,.0f}"
 
 
-def line_chart(curves: dict[str, tuple[float, ...]], width: int = 60, height: int = 12) -> list[tuple[str, list[tuple[str, str | None]]]]:
+def line_chart(curves: Mapping[str, tuple[float, ...]], width: int = 60, height: int = 12) -> list[tuple[str, list[tuple[str, str | None]]]]:
     """Rows of (label, [(char, option or None)]) for cumulative curves; later options draw on top."""
     months = max(len(c) for c in curves.values())
     top = max(max(c) for c in curves.values()) or 1.0

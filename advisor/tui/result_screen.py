@@ -34,7 +34,7 @@ def recommendation_markdown(d: Decision) -> str:
     lines = [f"# {d.option}  ({d.confidence} confidence)", "", d.summary, "", "## Plan", ""]
     lines += [f"{p.phase}. **{p.option}**: {p.action} *Until {p.until}.*" for p in d.plan]
     if d.uncertainty is not None:
-        lines += ["", "## How sure", "", d.uncertainty.summary_line()]  # type: ignore[attr-defined]
+        lines += ["", "## How sure", "", d.uncertainty.summary_line()]
     advice = d.advice()
     if advice:
         lines += ["", "## Advice", ""] + [f"- {f.because}" for f in advice]
@@ -125,7 +125,7 @@ class ResultScreen(Screen[None]):
 
     def _chart(self) -> Text:
         d = self.decision
-        curves = {o: d.report.options[o].curve for o in OPTIONS}
+        curves: dict[str, tuple[float, ...]] = {o: d.report.options[o].curve for o in OPTIONS}
         text = Text("Cumulative cost by month\n", style="bold")
         for label, row in line_chart(curves, width=56, height=10):
             text.append(label + " │")
@@ -146,13 +146,13 @@ class ResultScreen(Screen[None]):
             return Text("The uncertainty analysis did not run.")
         text.append("Win probability across plausible futures\n", style="bold")
         for option in OPTIONS:
-            p = unc.win_probability[option]  # type: ignore[attr-defined]
+            p = unc.win_probability[option]
             text.append(f"{option:<16}{p * 100:5.1f} % ", style=COLORS[option])
             text.append(bar(p, 30) + "\n", style=COLORS[option])
-        text.append(f"\n{unc.summary_line()}\n", style="italic")  # type: ignore[attr-defined]
-        rows = unc.tornado[:10]  # type: ignore[attr-defined]
+        text.append(f"\n{unc.summary_line()}\n", style="italic")
+        rows = unc.tornado[:10]
         if rows:
-            runner = unc.runner_up  # type: ignore[attr-defined]
+            runner = unc.runner_up
             text.append(f"\nWhat moves the TCO gap ({runner} minus {d.option}) most, low..high\n", style="bold")
             widest = max(r.swing for r in rows) or 1.0
             for r in rows:
