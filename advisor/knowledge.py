@@ -67,6 +67,7 @@ class AnswerSpec(_Sourced):
     high: Number | None = None
     choices: list[str] = []
     skip_if: dict[str, Number | bool | str] = {}
+    forecast: bool = False  # a defaulted forecast is still sampled over low..high (see uncertainty)
 
     @model_validator(mode="after")
     def _choices_fit(self) -> AnswerSpec:

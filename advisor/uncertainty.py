@@ -22,12 +22,14 @@ FLIP_INPUTS = (
     "review_rate_finetuned", "cost_per_review", "input_tokens", "output_tokens", "horizon_months",
     "gpu_price_factor", "api_price_factor",
 )
-# Inputs sampled by the Monte Carlo and swung by the tornado.
+# Inputs sampled by the Monte Carlo and swung by the tornado. Examples on hand are a fact, not a
+# forecast, so they are not sampled. The fine-tuned review rate and accuracy move with the API's
+# (TIED): the claimed gain is kept, the level is uncertain.
 UNCERTAIN_ANSWERS = (
-    "daily_requests", "input_tokens", "output_tokens", "peak_to_average", "labeled_examples",
-    "examples_to_label", "api_accuracy", "finetuned_accuracy", "review_rate_api",
-    "review_rate_finetuned", "cost_per_review",
+    "daily_requests", "input_tokens", "output_tokens", "peak_to_average", "examples_to_label",
+    "api_accuracy", "review_rate_api", "cost_per_review",
 )
+TIED = {"review_rate_api": "review_rate_finetuned", "api_accuracy": "finetuned_accuracy"}
 UNCERTAIN_FIGURES = (
     "token_reduction", "serving_utilization", "training_efficiency", "tokens_per_example", "epochs",
     "run_overhead_hours", "experiment_runs", "retrain_runs_per_month", "labeling_qa_overhead",
@@ -65,7 +67,9 @@ def plausible_ranges(scenario: Scenario, k: Knowledge) -> dict[str, Range]:
     for name in UNCERTAIN_ANSWERS:
         value = _current(scenario, k, name)
         spec = k.answers[name]
-        if name in scenario.defaulted and spec.low is not None and spec.high is not None:
+        if name in scenario.defaulted and not spec.forecast:
+            ranges[name] = (value, value, value)  # a "no claim" default, not a forecast
+        elif name in scenario.defaulted and spec.low is not None and spec.high is not None:
             ranges[name] = (min(float(spec.low), value), value, max(float(spec.high), value))
         else:
             low, high = _clip(name, value * (1 - spread)), _clip(name, value * (1 + spread))
@@ -78,6 +82,20 @@ def plausible_ranges(scenario: Scenario, k: Knowledge) -> dict[str, Range]:
         else:
             ranges[name] = (min(float(fig.low), value), value, max(float(fig.high), value))
     return ranges
+
+
+def with_tied(scenario: Scenario, changes: dict[str, float | int]) -> dict[str, float | int]:
+    """Add the fine-tuned counterpart of a changed API review rate or accuracy, keeping the gain:
+    a review rate keeps its ratio, an accuracy its difference in points."""
+    out = dict(changes)
+    a = scenario.answers
+    if "review_rate_api" in changes and "review_rate_finetuned" not in changes:
+        ratio = a.review_rate_finetuned / a.review_rate_api if a.review_rate_api else 1.0
+        out["review_rate_finetuned"] = _clip("review_rate_finetuned", float(changes["review_rate_api"]) * ratio)
+    if "api_accuracy" in changes and "finetuned_accuracy" not in changes:
+        gain = a.finetuned_accuracy - a.api_accuracy
+        out["finetuned_accuracy"] = _clip("finetuned_accuracy", float(changes["api_accuracy"]) + gain)
+    return out
 
 
 def _search_range(scenario: Scenario, k: Knowledge, name: str) -> tuple[float, float]:
@@ -179,7 +197,7 @@ def tornado(decision: Decision, k: Knowledge, ranges: dict[str, Range]) -> list[
     from advisor.costs import price_options
 
     def gap(**changes: float | int) -> float:
-        report = price_options(decision.scenario.with_changes(**changes), k, decision.today)
+        report = price_options(decision.scenario.with_changes(**with_tied(decision.scenario, changes)), k, decision.today)
         return report.options[runner].tco_usd - report.options[decision.option].tco_usd
 
     rows = []
@@ -241,9 +259,19 @@ class Uncertainty:
 
 
 DISTRIBUTION = (
-    "triangular(low, value, high) per input, independent; answers you gave vary by +-answer_spread, "
-    "defaulted answers and knowledge figures over their low..high range"
+    "triangular(low, value, high) per input, independent (in log space where high/low >= 10); "
+    "answers you gave vary by +-answer_spread, "
+    "defaulted forecasts (volume, tokens, peak) and knowledge figures over their low..high range; "
+    "fine-tuned review rate and accuracy keep their claimed gain over the API's"
 )
+
+
+def _draw(rng: random.Random, low: float, mode: float, high: float) -> float:
+    """Triangular; over a range spanning ten times or more, triangular in log space, so that a
+    1,000..1,000,000 range centred on 10,000 stays centred on it."""
+    if low > 0 and mode > 0 and high / low >= 10:
+        return math.exp(rng.triangular(math.log(low), math.log(high), math.log(mode)))
+    return rng.triangular(low, high, mode)
 
 
 def monte_carlo(
@@ -257,8 +285,8 @@ def monte_carlo(
     breakevens: dict[Option, list[float]] = {o: [] for o in OPTIONS if o != "api"}
     varying = {n: r for n, r in ranges.items() if r[0] != r[2]}
     for _ in range(samples):
-        changes = {n: _clip(n, rng.triangular(lo, hi, mode)) for n, (lo, mode, hi) in varying.items()}
-        ev = evaluate(decision.scenario.with_changes(**changes), k, rules, decision.today)
+        changes = {n: _clip(n, _draw(rng, lo, mode, hi)) for n, (lo, mode, hi) in varying.items()}
+        ev = evaluate(decision.scenario.with_changes(**with_tied(decision.scenario, changes)), k, rules, decision.today)
         wins[ev.option] += 1
         for option in OPTIONS:
             cost = ev.report.options[option]

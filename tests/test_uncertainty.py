@@ -64,8 +64,19 @@ def test_given_answers_vary_around_the_users_figure(k, scenario):
     s = scenario(daily_requests=40_000)
     low, mode, high = plausible_ranges(s, k)["daily_requests"]
     assert (low, mode, high) == (30_000, 40_000, 50_000)  # +-25 %
-    d_low, d_mode, d_high = plausible_ranges(s, k)["labeled_examples"]  # defaulted: knowledge range
-    assert (d_low, d_high) == (0, 20_000)
+    ranges = plausible_ranges(s, k)
+    assert ranges["input_tokens"] == (300, 1000, 4000)  # a defaulted forecast: the knowledge range
+    assert ranges["review_rate_api"] == (0, 0, 0)  # a defaulted "no review" claim stays fixed
+    assert "labeled_examples" not in ranges  # examples on hand are a fact, not a forecast
+
+
+def test_fine_tuned_figures_keep_their_claimed_gain(scenario):
+    from advisor.uncertainty import with_tied
+
+    s = scenario(review_rate_api=10, review_rate_finetuned=2, api_accuracy=80, finetuned_accuracy=92)
+    tied = with_tied(s, {"review_rate_api": 5.0, "api_accuracy": 90.0})
+    assert tied["review_rate_finetuned"] == pytest.approx(1.0)  # the 5:1 ratio is kept
+    assert tied["finetuned_accuracy"] == pytest.approx(100.0)  # +12 points, capped at 100
 
 
 def test_tornado_is_sorted_and_the_headline_is_written(k, rules, builder):
