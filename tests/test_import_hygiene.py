@@ -10,7 +10,8 @@ import pytest
 CORE = [
     "advisor.knowledge", "advisor.scenario", "advisor.prices", "advisor.costs", "advisor.facts",
     "advisor.rulebase", "advisor.rules_engine", "advisor.decide", "advisor.report_json",
-    "advisor.text_view", "advisor.assumptions", "advisor.cli",
+    "advisor.text_view", "advisor.assumptions", "advisor.cli", "advisor.uncertainty", "advisor.record",
+    "advisor.record_io", "advisor.written", "advisor.interview", "advisor.session", "advisor.example",
 ]
 
 
