@@ -226,3 +226,21 @@ def test_model_comes_from_env_then_config(monkeypatch, isolated_dirs, capsys, bu
     config_path().write_text("modle = 'x'\n")
     with pytest.raises(ConfigError, match="unknown key"):
         model_name()
+
+
+def test_cli_prints_claudes_explanation_with_a_key(monkeypatch, capsys):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        assert json.loads(request.content)["messages"][0]["content"].startswith("Audience: executive.")
+        return httpx2.Response(200, json=message("Build it: the review savings pay for the GPUs."))
+
+    original = explain_mod._client_kwargs
+    monkeypatch.setattr(explain_mod, "_client_kwargs", lambda key: {**original(key), "http_client": httpx2.Client(transport=httpx2.MockTransport(handler))})
+    code = main(["decide", str(ROOT / "examples" / "claims-triage.toml"), "--explain", "--audience", "executive", "--samples", "0", "--json"])
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert code == 0
+    assert data["explanation"] == {
+        "text": "Build it: the review savings pay for the GPUs.", "model": "claude-sonnet-5-5", "generated": True, "note": "",
+    }
