@@ -282,7 +282,8 @@ def _load_cached(folder: Path) -> Knowledge:
     paths = [folder / name for name in _FILES]
     if not all(p.exists() for p in paths):
         return _load(folder)
-    return cached_parse("knowledge", paths, lambda: _load(folder))
+    # this module is part of the key: a pickle of older model classes must not be reused
+    return cached_parse("knowledge", [*paths, Path(__file__)], lambda: _load(folder))
 
 
 def _load(folder: Path) -> Knowledge:

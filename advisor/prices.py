@@ -6,6 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from genai_prices import Usage, __version__ as _GENAI_PRICES_VERSION, calc_price
 from genai_prices.data_snapshot import get_snapshot
@@ -64,7 +65,8 @@ def token_price(model: str, *, batch: bool = False, provider: str | None = None)
 
     Loading genai-prices' data takes tens of milliseconds, so a price once looked up is kept in
     the user cache, keyed by the genai-prices version (an upgrade brings new prices)."""
-    found = disk_memo("price", (_GENAI_PRICES_VERSION, model, batch, provider), lambda: _lookup(model, batch, provider))
+    code = Path(__file__).stat().st_mtime_ns  # a changed TokenPrice class must not meet an old pickle
+    found = disk_memo("price", (_GENAI_PRICES_VERSION, code, model, batch, provider), lambda: _lookup(model, batch, provider))
     if isinstance(found, str):
         raise UnknownModelError(found)
     return found

@@ -180,7 +180,7 @@ def load_rule_files(paths: list[Path]) -> list[LoadedRule]:
     """Read rule files in order; a later rule with the same id replaces the earlier one."""
     if not all(p.is_file() for p in paths):
         return _load_rule_files(paths)
-    return cached_parse("rules", paths, lambda: _load_rule_files(paths))
+    return cached_parse("rules", [*paths, Path(__file__)], lambda: _load_rule_files(paths))
 
 
 def _load_rule_files(paths: list[Path]) -> list[LoadedRule]:
