@@ -88,9 +88,17 @@ def disk_memo(kind: str, key: object, build: Callable[[], T]) -> T:
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, cache)
+        _prune(cache.parent)
     except OSError:
         pass
     return value
+
+
+def _prune(folder: Path, keep: int = 64) -> None:
+    """Drop the oldest cache entries beyond `keep`: every edit of a data file leaves one behind."""
+    entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in entries[keep:]:
+        stale.unlink(missing_ok=True)
 
 
 def _cache_dir() -> Path:
