@@ -99,26 +99,26 @@ def _user_message(decision: Decision, k: Knowledge, audience: str) -> str:
     return f"Audience: {audience}.\nExplain this decision.\n\n```json\n{payload}\n```"
 
 
+_BY_STATUS = {
+    401: "the API key was refused (401)",
+    403: "the API key may not use this model (403)",
+    429: "the API is rate limiting us (429)",
+    529: "the API is overloaded (529)",
+}
+
+
 def failure_reason(exc: BaseException) -> str:
     """One line on why Claude could not answer, without any secret in it."""
     import anthropic
 
-    if isinstance(exc, anthropic.AuthenticationError):
-        return "the API key was refused (401)"
-    if isinstance(exc, anthropic.PermissionDeniedError):
-        return "the API key may not use this model (403)"
-    if isinstance(exc, anthropic.RateLimitError):
-        return "the API is rate limiting us (429)"
-    if isinstance(exc, anthropic.NotFoundError):
-        return f"the model {model_name()!r} was not found (404); set BUILDBUY_MODEL"
-    if isinstance(exc, anthropic.APIStatusError) and exc.status_code == 529:
-        return "the API is overloaded (529)"
-    if isinstance(exc, anthropic.APITimeoutError):
+    if isinstance(exc, anthropic.APIStatusError):
+        if exc.status_code == 404:
+            return f"the model {model_name()!r} was not found (404); set BUILDBUY_MODEL"
+        return _BY_STATUS.get(exc.status_code, f"the API returned an error ({exc.status_code})")
+    if isinstance(exc, anthropic.APITimeoutError):  # a subclass of APIConnectionError: ask first
         return "the API did not answer in time"
     if isinstance(exc, anthropic.APIConnectionError):
         return "the API is unreachable"
-    if isinstance(exc, anthropic.APIStatusError):
-        return f"the API returned an error ({exc.status_code})"
     return "the API call failed"
 
 
