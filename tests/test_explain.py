@@ -244,3 +244,15 @@ def test_cli_prints_claudes_explanation_with_a_key(monkeypatch, capsys):
     assert data["explanation"] == {
         "text": "Build it: the review savings pay for the GPUs.", "model": "claude-sonnet-5-5", "generated": True, "note": "",
     }
+
+
+def test_timeout_and_unknown_status_have_their_own_reasons(builder, k):
+    def slow(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("too slow")
+
+    assert explain(builder, k, client=client(slow)).note == "written explanation: the API did not answer in time"
+
+    def teapot(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(418, json={"type": "error", "error": {"type": "x", "message": "no"}})
+
+    assert explain(builder, k, client=client(teapot)).note == "written explanation: the API returned an error (418)"
