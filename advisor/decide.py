@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from advisor.costs import CostReport, price_options
 from advisor.facts import build_facts, fact_types
 from advisor.knowledge import Knowledge, stale_warning
+from advisor.money import usd0
 from advisor.rulebase import LoadedRule, atoms_of, bundled_rule_files, check_rules, load_rule_files
 from advisor.scenario import OPTIONS, Option, Scenario
 
@@ -232,10 +233,6 @@ def _plan(
     return [Phase(1, option, f"Fine-tune and launch {option}.", horizon)]
 
 
-def _money(x: float) -> str:
-    return f"${x:,.0f}"
-
-
 def _summary(
     option: Option, confidence: Confidence, findings: list[Finding], report: CostReport,
     excluded: dict[Option, list[str]], plan: list[Phase], runner: Option | None,
@@ -252,17 +249,17 @@ def _summary(
     api = report.options["api"]
     if option == "api":
         parts.append(
-            f"Over {report.horizon_months} months the API costs {_money(cost.tco_usd)} "
-            f"({_money(cost.monthly_usd)} a month)."
+            f"Over {report.horizon_months} months the API costs {usd0(cost.tco_usd)} "
+            f"({usd0(cost.monthly_usd)} a month)."
         )
     else:
         be = f"break-even in month {cost.breakeven_month}" if cost.breakeven_month else "no break-even within the horizon"
         parts.append(
-            f"Over {report.horizon_months} months it costs {_money(cost.tco_usd)} against "
-            f"{_money(api.tco_usd)} for the API ({be})."
+            f"Over {report.horizon_months} months it costs {usd0(cost.tco_usd)} against "
+            f"{usd0(api.tco_usd)} for the API ({be})."
         )
     if runner:
-        parts.append(f"Runner-up: {runner} at {_money(report.options[runner].tco_usd)}.")
+        parts.append(f"Runner-up: {runner} at {usd0(report.options[runner].tco_usd)}.")
     out = [o for o in OPTIONS if excluded[o]]
     if out:
         parts.append("Ruled out: " + ", ".join(f"{o} ({', '.join(excluded[o])})" for o in out) + ".")

@@ -88,8 +88,8 @@ def decision_payload(decision: Decision, k: Knowledge) -> dict[str, Any]:
     from advisor.report_json import decision_json
 
     data = decision_json(decision, k)
-    data.pop("assumptions", None)
-    data["assumptions"] = [a for a in decision_json(decision, k)["assumptions"] if a.get("kind") != "figure"][:40]
+    # the figures behind the costs are long and already reflected in them; keep answers and overrides
+    data["assumptions"] = [a for a in data["assumptions"] if a.get("kind") != "figure"][:40]
     data["use_case"] = decision.scenario.answers.use_case
     return data
 

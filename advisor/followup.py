@@ -17,6 +17,7 @@ from advisor.decide import Decision, RuleBase, decide
 from advisor.errors import BuildBuyError
 from advisor.interview import parse_answer
 from advisor.knowledge import Knowledge
+from advisor.money import usd0
 from advisor.scenario import ANSWER_NAMES, OPTIONS, build_scenario, closest
 
 MAX_TOOL_ROUNDS = 5
@@ -162,10 +163,6 @@ OFFLINE_HELP = (
 )
 
 
-def _usd(x: float) -> str:
-    return f"${x:,.0f}"
-
-
 def answer_offline(question: str, tools: Tools) -> str:
     """Answer the four question forms straight from the engine."""
     k = tools.k
@@ -196,14 +193,14 @@ def answer_offline(question: str, tools: Tools) -> str:
         ]
         for option in OPTIONS:
             b, a = before["options"][option], after["options"][option]
-            lines.append(f"- {option}: TCO {_usd(b['tco_usd'])} -> {_usd(a['tco_usd'])}")
+            lines.append(f"- {option}: TCO {usd0(b['tco_usd'])} -> {usd0(a['tco_usd'])}")
         return "\n".join(lines)
     if m := _WHY.match(question):
         asked = m.group(1).lower()
         if asked not in OPTIONS:
             return f"Options are {', '.join(OPTIONS)}."
         data = tools.compare(asked, tools.decision.option)[asked]
-        lines = [f"**{asked}**: score {data['score']:+d}, TCO {_usd(data['tco_usd'])}."]
+        lines = [f"**{asked}**: score {data['score']:+d}, TCO {usd0(data['tco_usd'])}."]
         if data["excluded_by"]:
             lines.append("Ruled out by " + ", ".join(data["excluded_by"]) + ".")
         lines += [f"- ({f['weight']:+d}) {f['because']}" for f in data["findings"] if f["weight"]]
@@ -223,8 +220,8 @@ def answer_offline(question: str, tools: Tools) -> str:
         if "error" in result:
             return result["error"] + "."
         return "\n".join(
-            f"- **{o}**: {_usd(result[o]['one_time_usd'])} one-time, {_usd(result[o]['monthly_usd'])}/month, "
-            f"TCO {_usd(result[o]['tco_usd'])}, score {result[o]['score']:+d}"
+            f"- **{o}**: {usd0(result[o]['one_time_usd'])} one-time, {usd0(result[o]['monthly_usd'])}/month, "
+            f"TCO {usd0(result[o]['tco_usd'])}, score {result[o]['score']:+d}"
             + (", ruled out" if result[o]["excluded_by"] else "")
             for o in (a, b)
         )

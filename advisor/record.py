@@ -19,6 +19,7 @@ from advisor.assumptions import assumption_rows
 from advisor.decide import Decision, Finding
 from advisor.errors import RecordError
 from advisor.knowledge import Knowledge
+from advisor.money import usd
 from advisor.scenario import OPTIONS, Option
 
 OPTION_TITLES: dict[Option, str] = {
@@ -40,10 +41,6 @@ def md(text: object) -> str:
     s = html.escape(str(text), quote=False)
     s = re.sub(r"\s*[\r\n]+\s*", " ", s)
     return re.sub(r"([\\`*_\[\]|#~>])", r"\\\1", s).strip()
-
-
-def usd(x: float) -> str:
-    return f"${x:,.2f}"
 
 
 def slug(text: str) -> str:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from advisor.datafiles import read_text
-from advisor.decide import Decision
+from advisor.decide import Decision, RuleBase
 from advisor.errors import BuildBuyError, RecordError
 from advisor.knowledge import Knowledge
-from advisor.record import parse_record, render_record, set_status, slug
+from advisor.record import FrontMatter, parse_record, render_record, set_status, slug
 
 _NUMBERED = re.compile(r"^(\d{4})-.*\.md$")
 
@@ -130,7 +130,19 @@ class Revisit:
         return out
 
 
-def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today: dt.date) -> tuple[Decision, Revisit, str]:
+@dataclass
+class Recomputed:
+    """A record read back and decided again, with what that needed to write its successor."""
+
+    decision: Decision
+    revisit: Revisit
+    text: str
+    front: FrontMatter
+    packs: list[Path]
+    rules: RuleBase
+
+
+def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today: dt.date) -> Recomputed:
     from advisor.decide import decide, load_rulebase
     from advisor.scenario import build_scenario
 
@@ -142,7 +154,8 @@ def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today
     except BuildBuyError as exc:
         raise RecordError([f"{record_path}: front matter: {p}" for p in exc.problems]) from None
     packs = [Path(p) for p in fm.rule_packs] + rules_extra
-    decision = decide(scenario, k, load_rulebase(k, packs), today)
+    rules = load_rulebase(k, packs)
+    decision = decide(scenario, k, rules, today)
     result = Revisit(fm.recommendation, decision.option)
     for option, figures in fm.figures.items():
         new = decision.report.options[option]
@@ -159,28 +172,28 @@ def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today
     new_ids = [f.rule for f in decision.findings]
     result.added = [r for r in new_ids if r not in fm.findings]
     result.removed = [r for r in fm.findings if r not in new_ids]
-    return decision, result, text
+    return Recomputed(decision, result, text, fm, packs, rules)
 
 
 def revisit_command(record: Path, *, rules: list[Path], update: bool, as_json: bool, today: dt.date) -> int:
     from advisor.knowledge import load_knowledge
 
     k = load_knowledge()
-    decision, result, text = recompute(record, k, rules_extra=rules, today=today)
+    again = recompute(record, k, rules_extra=rules, today=today)
+    result = again.revisit
     if as_json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
         print("\n".join(result.lines()))
     if update:
         from advisor.uncertainty import analyse
-        from advisor.decide import load_rulebase
 
-        analyse(decision, k, load_rulebase(k, rules), samples=2000, seed=7)
-        fm = parse_record(text, str(record))
+        # the same rule base as the comparison: the record's own packs plus any given now
+        analyse(again.decision, k, again.rules, samples=2000, seed=7)
         new_path = save_record(
-            decision, k, record.parent, supersedes=record.name, deciders=fm.deciders,
-            rule_packs=fm.rule_packs + [str(p.resolve()) for p in rules],
+            again.decision, k, record.parent, supersedes=record.name, deciders=again.front.deciders,
+            rule_packs=[str(p.resolve()) for p in again.packs],
         )
-        write_atomic(record, set_status(text, f"superseded by {new_path.name}"), force=True)
+        write_atomic(record, set_status(again.text, f"superseded by {new_path.name}"), force=True)
         print(f"buildbuy: wrote {new_path}; {record.name} is now superseded by it", file=sys.stderr)
     return 0 if result.stands else 1

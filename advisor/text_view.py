@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from advisor.decide import Decision
+from advisor.money import usd
 from advisor.scenario import OPTIONS
-
-
-def money(x: float) -> str:
-    return f"${x:,.2f}"
 
 
 def options_table(decision: Decision) -> list[str]:
@@ -19,10 +16,10 @@ def options_table(decision: Decision) -> list[str]:
             (
                 option + (" *" if option == decision.option else ""),
                 "yes" if decision.eligible(option) else "no: " + ", ".join(decision.excluded_by[option]),
-                money(c.one_time_usd),
-                money(c.monthly_usd),
+                usd(c.one_time_usd),
+                usd(c.monthly_usd),
                 f"${c.per_request_usd:,.5f}",
-                money(c.tco_usd),
+                usd(c.tco_usd),
                 "-" if option == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never"),
             )
         )

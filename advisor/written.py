@@ -4,31 +4,28 @@ figures, for a named audience. It is what users see without an API key, or when 
 from __future__ import annotations
 
 from advisor.decide import Decision
+from advisor.money import usd0
 from advisor.scenario import OPTIONS
 
 AUDIENCES = ("engineering lead", "finance partner", "executive")
-
-
-def _usd(x: float) -> str:
-    return f"${x:,.0f}"
 
 
 def _costs(decision: Decision) -> list[str]:
     r = decision.report
     chosen, api = r.options[decision.option], r.options["api"]
     lines = [
-        f"- **{decision.option}**: {_usd(chosen.one_time_usd)} one-time, {_usd(chosen.monthly_usd)} a month, "
-        f"{_usd(chosen.tco_usd)} over {r.horizon_months} months."
+        f"- **{decision.option}**: {usd0(chosen.one_time_usd)} one-time, {usd0(chosen.monthly_usd)} a month, "
+        f"{usd0(chosen.tco_usd)} over {r.horizon_months} months."
     ]
     if decision.option != "api":
         delta = api.tco_usd - chosen.tco_usd
         be = f"it breaks even in month {chosen.breakeven_month}" if chosen.breakeven_month else "it does not break even within the horizon"
         lines.append(
-            f"- Against the API ({_usd(api.tco_usd)}) it {'saves' if delta >= 0 else 'costs an extra'} {_usd(abs(delta))}; {be}."
+            f"- Against the API ({usd0(api.tco_usd)}) it {'saves' if delta >= 0 else 'costs an extra'} {usd0(abs(delta))}; {be}."
         )
     runner = decision.runner_up
     if runner:
-        lines.append(f"- The runner-up, {runner}, would cost {_usd(r.options[runner].tco_usd)}.")
+        lines.append(f"- The runner-up, {runner}, would cost {usd0(r.options[runner].tco_usd)}.")
     return lines
 
 
@@ -56,8 +53,8 @@ def written_explanation(decision: Decision, audience: str = "engineering lead") 
         if unc is not None:
             p10, p50, p90 = unc.tco_usd[decision.option]
             out.append(
-                f"Across plausible futures its {decision.report.horizon_months}-month cost ranges from {_usd(p10)} (p10) "
-                f"to {_usd(p90)} (p90), median {_usd(p50)}. {unc.summary_line()}"
+                f"Across plausible futures its {decision.report.horizon_months}-month cost ranges from {usd0(p10)} (p10) "
+                f"to {usd0(p90)} (p90), median {usd0(p50)}. {unc.summary_line()}"
             )
             out.append("")
     out.append("**Why**")

@@ -48,7 +48,8 @@ def test_round_trip_recomputes_the_same_decision_to_the_cent(example_decision, k
     path = save_record(example_decision, k, tmp_path)
     fm = parse_record(path.read_text())
     assert fm.recommendation == example_decision.option
-    decision, result, _ = recompute(path, k, rules_extra=[], today=TODAY)
+    again = recompute(path, k, rules_extra=[], today=TODAY)
+    decision, result = again.decision, again.revisit
     assert result.stands and result.moved == [] and result.added == [] and result.removed == []
     for option, cost in example_decision.report.options.items():
         assert round(decision.report.options[option].tco_usd, 2) == round(cost.tco_usd, 2)
