@@ -18,7 +18,11 @@ from advisor.scenario import OPTIONS, Option, Scenario
 DAYS_PER_MONTH = 365 / 12
 HOURS_PER_MONTH = 24 * DAYS_PER_MONTH
 SECONDS_PER_DAY = 86_400
-BREAKDOWN_KEYS = ("inference", "review", "maintenance", "training", "training_one_time", "labeling")
+BREAKDOWN_KEYS = ("inference", "review", "maintenance", "training", "training_one_time", "labeling", "build", "bridge")
+ONE_TIME_KEYS = ("training_one_time", "labeling", "build", "bridge")
+# Facts a rule may derive that the engine prices (see knowledge/economics.toml and rules/).
+COST_DRIVERS = ("rapid_change", "compliance_review", "no_ml_owner")
+FINETUNED: tuple[Option, ...] = ("vendor-finetune", "self-host", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -43,15 +47,24 @@ class OptionCost:
     derivations: tuple[Derivation, ...]
     detail: dict[str, float | str | bool] = field(default_factory=dict)
     breakeven_month: int | None = None
+    build_months: float = 0.0  # the option's own run cost starts at launch, after the build
+
+    @property
+    def run_months(self) -> float:
+        return max(0.0, self.horizon_months - self.build_months)
 
     @property
     def tco_usd(self) -> float:
-        return self.one_time_usd + self.monthly_usd * self.horizon_months
+        return self.one_time_usd + self.monthly_usd * self.run_months
+
+    def cumulative(self, month: float) -> float:
+        """One-time costs up front (the bridge included), then the run cost from launch."""
+        return self.one_time_usd + self.monthly_usd * max(0.0, month - self.build_months)
 
     @property
     def curve(self) -> tuple[float, ...]:
         """Cumulative cost at the end of month 1..horizon."""
-        return tuple(self.one_time_usd + self.monthly_usd * m for m in range(1, self.horizon_months + 1))
+        return tuple(self.cumulative(m) for m in range(1, self.horizon_months + 1))
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class CostReport:
     sources: dict[str, str]  # figure name -> source, for every knowledge figure used
     used: frozenset[str]  # names of knowledge entries used (for staleness warnings)
     warnings: tuple[str, ...] = ()
+    drivers: frozenset[str] = frozenset()  # cost drivers the rules derived, priced in
 
     def derivation(self, name: str) -> Derivation | None:
         """A derivation by `option.figure`, e.g. `api.inference_per_request`."""
@@ -77,21 +91,29 @@ class CostReport:
 class _Ctx:
     """Reads figures (with overrides) and records which ones a computation used."""
 
-    def __init__(self, scenario: Scenario, k: Knowledge) -> None:
+    def __init__(self, scenario: Scenario, k: Knowledge, drivers: frozenset[str] = frozenset()) -> None:
         self.s = scenario
         self.a = scenario.answers
         self.k = k
+        self.drivers = drivers
+        self._values: dict[str, float] = {}
         self.used: set[str] = set()
         self.sources: dict[str, str] = {}
 
     def fig(self, name: str) -> float:
+        known = self._values.get(name)
+        if known is not None:  # read each figure once per pricing: this runs per Monte Carlo sample
+            return known
         self.used.add(f"figure {name}")
         if name in self.s.overrides:
             self.sources[name] = "override in the answers file"
-            return float(self.s.overrides[name])
-        figure = self.k.figures[name]
-        self.sources[name] = figure.source
-        return float(figure.value)  # type: ignore[arg-type]
+            value = float(self.s.overrides[name])
+        else:
+            figure = self.k.figures[name]
+            self.sources[name] = figure.source
+            value = float(figure.value)  # type: ignore[arg-type]
+        self._values[name] = value
+        return value
 
     def text_fig(self, name: str) -> str:
         self.used.add(f"figure {name}")
@@ -142,31 +164,93 @@ def _review(ctx: _Ctx, requests_per_day: float, rate_percent: float) -> float:
     return requests_per_day * rate_percent / 100 * ctx.a.cost_per_review * DAYS_PER_MONTH
 
 
-def _maintenance(ctx: _Ctx, fte_figure: str) -> tuple[float, Derivation]:
+def _maintenance(ctx: _Ctx, fte_figure: str, *, contracted: bool = False) -> tuple[float, Derivation]:
     fte = ctx.fig(fte_figure)
     yearly = ctx.fig("ml_engineer_usd_per_year")
-    value = fte * yearly / 12
+    premium = ctx.fig("contractor_premium") if contracted else 1.0
+    value = fte * yearly / 12 * premium
     return value, Derivation(
-        "maintenance", "fte x ml_engineer_usd_per_year / 12", {"fte": fte, "usd_per_year": yearly}, value
-    )
-
-
-def _labeling(ctx: _Ctx) -> tuple[float, Derivation]:
-    task = next(lc for lc in ctx.k.labeling if lc.task == ctx.a.labeling_task)
-    ctx.used.add(f"labeling {task.task}")
-    per_example = float(ctx.s.overrides.get("labeling_usd_per_example", task.usd_per_example))
-    qa = ctx.fig("labeling_qa_overhead")
-    value = ctx.a.examples_to_label * per_example * (1 + qa)
-    return value, Derivation(
-        "labeling",
-        "examples_to_label x usd_per_example x (1 + qa_overhead)",
-        {"examples_to_label": ctx.a.examples_to_label, "usd_per_example": per_example, "qa_overhead": qa},
+        "maintenance",
+        "fte x ml_engineer_usd_per_year / 12 x contractor_premium",
+        {"fte": fte, "usd_per_year": yearly, "contractor_premium": premium},
         value,
     )
 
 
-def _training_tokens(ctx: _Ctx) -> float:
-    examples = ctx.a.labeled_examples + ctx.a.examples_to_label
+def _per_example(ctx: _Ctx) -> tuple[float, float]:
+    """Labeling price per example for the answered task, and the QA overhead on top."""
+    task = next(lc for lc in ctx.k.labeling if lc.task == ctx.a.labeling_task)
+    ctx.used.add(f"labeling {task.task}")
+    ctx.sources["labeling_usd_per_example"] = f"{task.source} (as_of {task.as_of})"
+    if "labeling_usd_per_example" in ctx.s.overrides:
+        ctx.sources["labeling_usd_per_example"] = "override in the answers file"
+    per_example = float(ctx.s.overrides.get("labeling_usd_per_example", task.usd_per_example))
+    return per_example, ctx.fig("labeling_qa_overhead")
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The training set of a fine-tuned option and what it costs to have it."""
+
+    examples: float  # examples trained on, including any gap to the floor that was filled
+    labeling: float  # one-time USD
+    weeks: float  # calendar weeks to close the gap to the floor
+    derivations: tuple[Derivation, ...]
+
+
+def _data(ctx: _Ctx) -> _Data:
+    """Label what is planned, and close any gap to the data floor: by labeling, or by distilling
+    API logs (cheaper, but a distilled example counts for less) when there are logs."""
+    a = ctx.a
+    per_example, qa = _per_example(ctx)
+    planned = a.examples_to_label * per_example * (1 + qa)
+    derivations = [
+        Derivation(
+            "labeling_planned",
+            "examples_to_label x usd_per_example x (1 + qa_overhead)",
+            {"examples_to_label": a.examples_to_label, "usd_per_example": per_example, "qa_overhead": qa},
+            planned,
+        )
+    ]
+    floor = ctx.fig("data_floor_examples")
+    on_hand = a.labeled_examples + a.examples_to_label
+    gap = max(0.0, floor - on_hand)
+    if gap == 0:
+        gap_cost, weeks, examples = 0.0, 0.0, float(on_hand)
+    elif a.has_api_logs:
+        quality, share = ctx.fig("distill_quality"), ctx.fig("distill_spot_label_share")
+        distilled = gap / quality
+        gap_cost = distilled * share * per_example * (1 + qa)
+        weeks, examples = ctx.fig("distill_weeks"), on_hand + distilled
+        derivations.append(
+            Derivation(
+                "data_gap",
+                "(data_floor - examples_on_hand) / distill_quality x spot_label_share x usd_per_example x (1 + qa_overhead)",
+                {"data_floor": floor, "examples_on_hand": on_hand, "distill_quality": quality,
+                 "spot_label_share": share, "usd_per_example": per_example, "qa_overhead": qa},
+                gap_cost,
+            )
+        )
+    else:
+        pace = ctx.fig("labeling_examples_per_week")
+        gap_cost = gap * per_example * (1 + qa)
+        weeks, examples = gap / pace, float(floor)
+        derivations.append(
+            Derivation(
+                "data_gap",
+                "(data_floor - examples_on_hand) x usd_per_example x (1 + qa_overhead)",
+                {"data_floor": floor, "examples_on_hand": on_hand, "usd_per_example": per_example, "qa_overhead": qa},
+                gap_cost,
+            )
+        )
+    labeling = planned + gap_cost
+    derivations.append(
+        Derivation("labeling", "labeling_planned + data_gap", {"labeling_planned": planned, "data_gap": gap_cost}, labeling)
+    )
+    return _Data(examples, labeling, weeks, tuple(derivations))
+
+
+def _training_tokens(ctx: _Ctx, examples: float) -> float:
     return examples * ctx.fig("tokens_per_example") * ctx.fig("epochs")
 
 
@@ -182,6 +266,7 @@ def _finish(
     monthly: dict[str, float],
     derivations: list[Derivation],
     detail: dict[str, float | str | bool],
+    build_months: float = 0.0,
 ) -> OptionCost:
     one_time_usd = sum(one_time.values())
     monthly_usd = sum(monthly.values())
@@ -191,6 +276,7 @@ def _finish(
     breakdown.update(monthly)
     breakdown.update(one_time)
     horizon = ctx.a.horizon_months
+    run_months = max(0.0, horizon - build_months)
     derivations += [
         Derivation("one_time", " + ".join(one_time) or "0", dict(one_time), one_time_usd),
         Derivation("monthly", " + ".join(monthly) or "0", dict(monthly), monthly_usd),
@@ -203,12 +289,15 @@ def _finish(
         ),
         Derivation(
             "tco",
-            "one_time + monthly x horizon_months",
-            {"one_time": one_time_usd, "monthly": monthly_usd, "horizon_months": horizon},
-            one_time_usd + monthly_usd * horizon,
+            "one_time + monthly x max(0, horizon_months - build_months)",
+            {"one_time": one_time_usd, "monthly": monthly_usd, "horizon_months": horizon, "build_months": build_months},
+            one_time_usd + monthly_usd * run_months,
         ),
     ]
-    return OptionCost(option, one_time_usd, monthly_usd, per_request, breakdown, horizon, tuple(derivations), detail)
+    return OptionCost(
+        option, one_time_usd, monthly_usd, per_request, breakdown, horizon, tuple(derivations), detail,
+        build_months=build_months,
+    )
 
 
 def _api(ctx: _Ctx) -> OptionCost:
@@ -248,7 +337,11 @@ def _api(ctx: _Ctx) -> OptionCost:
     detail: dict[str, float | str | bool] = {
         "model": price.model, "provider": price.provider, "batch_pricing": price.batch, "price_verified": price.verified,
     }
-    return _finish("api", ctx, {}, {"inference": inference, "review": review, "maintenance": maintenance}, derivations, detail)
+    compliance = _compliance(ctx, "api")
+    one_time = {"build": compliance} if compliance else {}
+    if compliance:
+        derivations.append(Derivation("build", "vendor_review_usd (regulated industry)", {"vendor_review_usd": compliance}, compliance))
+    return _finish("api", ctx, one_time, {"inference": inference, "review": review, "maintenance": maintenance}, derivations, detail)
 
 
 def _serving(
@@ -322,7 +415,7 @@ def _serving(
     return always_on, derivations, detail
 
 
-def _training_run_gpu(ctx: _Ctx, usd_hour: float) -> tuple[float, Derivation]:
+def _training_run_gpu(ctx: _Ctx, usd_hour: float, examples: float) -> tuple[float, Derivation]:
     offer = ctx.k.offer(ctx.a.gpu, ctx.a.gpu_provider)
     assert offer is not None
     peak = next(c.peak_tflops for c in ctx.k.gpu_compute if c.gpu == offer.gpu)
@@ -330,7 +423,7 @@ def _training_run_gpu(ctx: _Ctx, usd_hour: float) -> tuple[float, Derivation]:
     method_name = ctx.text_fig("finetune_method")
     method = next(m for m in ctx.k.methods if m.name == method_name)
     ctx.used.add(f"training method {method.name}")
-    tokens = _training_tokens(ctx)
+    tokens = _training_tokens(ctx, examples)
     flops = tokens * ctx.fig("flops_per_param_token") * ctx.fig("model_params_billion") * 1e9 * method.compute_factor
     compute_hours = flops / (peak * 1e12 * ctx.fig("training_efficiency")) / 3600
     hours = compute_hours + ctx.fig("run_overhead_hours")
@@ -352,73 +445,183 @@ def _training_run_gpu(ctx: _Ctx, usd_hour: float) -> tuple[float, Derivation]:
     )
 
 
-def _training(ctx: _Ctx, run_cost: float, d_run: Derivation) -> tuple[float, float, list[Derivation]]:
-    runs = ctx.fig("experiment_runs") * ctx.fig("failed_attempt_factor")
+def _training(ctx: _Ctx, run_cost: float, data: _Data) -> tuple[float, float, list[Derivation]]:
+    """Experiments before launch (with the failed-attempt budget), then retraining; rapid change
+    retrains more often and relabels part of the set every month."""
+    runs = ctx.fig("experiment_runs")
+    failed = ctx.fig("failed_attempt_factor")
     retrain = ctx.fig("retrain_runs_per_month")
-    one_time = runs * run_cost
-    monthly = retrain * run_cost
+    rapid = "rapid_change" in ctx.drivers
+    change_factor = ctx.fig("rapid_change_retrain_factor") if rapid else 1.0
+    relabel_share = ctx.fig("rapid_change_relabel_share") if rapid else 0.0
+    per_example, qa = _per_example(ctx) if rapid else (0.0, 0.0)
+    relabel = relabel_share * data.examples * per_example * (1 + qa)
+    one_time = runs * failed * run_cost
+    monthly = retrain * change_factor * run_cost + relabel
     return one_time, monthly, [
-        d_run,
-        Derivation("training_one_time", "experiment_runs x failed_attempt_factor x training_run", {"runs": runs, "training_run": run_cost}, one_time),
-        Derivation("training", "retrain_runs_per_month x training_run", {"retrain_runs_per_month": retrain, "training_run": run_cost}, monthly),
+        Derivation(
+            "training_one_time",
+            "experiment_runs x failed_attempt_factor x training_run",
+            {"experiment_runs": runs, "failed_attempt_factor": failed, "training_run": run_cost},
+            one_time,
+        ),
+        Derivation(
+            "training",
+            "retrain_runs_per_month x change_factor x training_run + relabel_share x examples x usd_per_example x (1 + qa_overhead)",
+            {
+                "retrain_runs_per_month": retrain, "change_factor": change_factor, "training_run": run_cost,
+                "relabel_share": relabel_share, "examples": data.examples, "usd_per_example": per_example, "qa_overhead": qa,
+            },
+            monthly,
+        ),
     ]
 
 
-def _self_host(ctx: _Ctx) -> OptionCost:
+def _compliance(ctx: _Ctx, option: Option) -> float:
+    """One-time reviews a regulated industry requires: the model's validation for an option that
+    trains one, the vendor's security review for an option that sends data to a vendor."""
+    if "compliance_review" not in ctx.drivers:
+        return 0.0
+    model = ctx.fig("compliance_review_usd") if option in FINETUNED else 0.0
+    vendor = ctx.fig("vendor_review_usd") if option in ("api", "vendor-finetune", "hybrid") else 0.0
+    return model + vendor
+
+
+def _build(ctx: _Ctx, option: Option, data: _Data) -> tuple[float, float, list[Derivation]]:
+    """Engineering build-out, evaluation set and compliance review; and the calendar weeks it
+    takes, shortened by a larger team up to build_team_max, lengthened by closing a data gap."""
     a = ctx.a
+    effort = ctx.fig(f"build_weeks_{option.replace('-', '_')}")
+    yearly = ctx.fig("ml_engineer_usd_per_year")
+    premium = ctx.fig("contractor_premium") if "no_ml_owner" in ctx.drivers else 1.0
+    engineering = effort * yearly / 52 * premium
+    per_example, qa = _per_example(ctx)
+    eval_examples = ctx.fig("eval_set_examples")
+    eval_set = eval_examples * per_example * (1 + qa)
+    compliance = _compliance(ctx, option)
+    build = engineering + eval_set + compliance
+    team_max = ctx.fig("build_team_max")
+    team = min(max(a.ml_engineers, 1.0), team_max)
+    weeks = effort / team + data.weeks
+    return build, weeks, [
+        Derivation(
+            "build_engineering",
+            "build_weeks x ml_engineer_usd_per_year / 52 x contractor_premium",
+            {"build_weeks": effort, "ml_engineer_usd_per_year": yearly, "contractor_premium": premium},
+            engineering,
+        ),
+        Derivation(
+            "eval_set",
+            "eval_set_examples x usd_per_example x (1 + qa_overhead)",
+            {"eval_set_examples": eval_examples, "usd_per_example": per_example, "qa_overhead": qa},
+            eval_set,
+        ),
+        Derivation(
+            "build",
+            "build_engineering + eval_set + compliance_review",
+            {"build_engineering": engineering, "eval_set": eval_set, "compliance_review": compliance},
+            build,
+        ),
+        Derivation(
+            "build_calendar_weeks",
+            "build_weeks / min(max(ml_engineers, 1), build_team_max) + data_gap_weeks",
+            {"build_weeks": effort, "ml_engineers": a.ml_engineers, "build_team_max": team_max, "data_gap_weeks": data.weeks},
+            weeks,
+            "weeks",
+        ),
+    ]
+
+
+def _bridge(ctx: _Ctx, build_months: float, api_monthly: float, own_monthly: float) -> tuple[float, str, Derivation]:
+    """What is paid to serve the workload while the option is built: the API bill, or, when no
+    vendor may see the data, an open base model served in house at the option's own run cost."""
+    months = min(build_months, float(ctx.a.horizon_months))
+    if ctx.a.data_must_stay_in_house:
+        payer, monthly = "in-house base model", own_monthly
+    else:
+        payer, monthly = "api", api_monthly
+    value = monthly * months
+    return value, payer, Derivation(
+        "bridge",
+        "monthly_cost_while_building x min(build_months, horizon_months)",
+        {"monthly_cost_while_building": monthly, "build_months": months, "paid_by": payer},
+        value,
+    )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """How a fine-tuned option serves its traffic: what the shared builder adds build, data,
+    training and people to."""
+
+    inference: float
+    review: float
+    run_cost: float  # USD per training run
+    derivations: tuple[Derivation, ...]
+    detail: dict[str, float | str | bool]
+
+
+def _finetuned(ctx: _Ctx, option: Option, run: _Run, data: _Data, api_monthly: float) -> OptionCost:
+    contracted = "no_ml_owner" in ctx.drivers
+    train_once, train_monthly, d_train = _training(ctx, run.run_cost, data)
+    maintenance, d_maint = _maintenance(ctx, f"maintenance_fte_{option.replace('-', '_')}", contracted=contracted)
+    monthly = {"inference": run.inference, "review": run.review, "maintenance": maintenance, "training": train_monthly}
+    build, weeks, d_build = _build(ctx, option, data)
+    build_months = weeks * 7 / DAYS_PER_MONTH
+    bridge, payer, d_bridge = _bridge(ctx, build_months, api_monthly, sum(monthly.values()))
+    one_time = {"training_one_time": train_once, "labeling": data.labeling, "build": build, "bridge": bridge}
+    detail = {**run.detail, "build_weeks": round(weeks, 2), "bridge_paid_by": payer}
+    derivations = [*run.derivations, *d_train, *data.derivations, *d_build, d_bridge, d_maint]
+    return _finish(option, ctx, one_time, monthly, derivations, detail, build_months)
+
+
+def _review_derivation(ctx: _Ctx, daily: float, rate: float, value: float) -> Derivation:
+    return Derivation(
+        "review",
+        "daily_requests x review_rate x cost_per_review x 365/12",
+        {"daily_requests": daily, "review_rate": rate / 100, "cost_per_review": ctx.a.cost_per_review},
+        value,
+    )
+
+
+def _self_host(ctx: _Ctx, api_monthly: float) -> OptionCost:
+    a = ctx.a
+    data = _data(ctx)
     in_tok, out_tok, _ = _reduced_tokens(ctx)
     floor = int(ctx.fig("ha_gpus")) if a.latency_sensitive else 1
     serving, derivations, detail = _serving(ctx, a.daily_requests, in_tok, out_tok, floor)
     _, usd_hour = _gpu(ctx)
-    run_cost, d_run = _training_run_gpu(ctx, usd_hour)
-    train_once, train_monthly, d_train = _training(ctx, run_cost, d_run)
-    labeling, d_label = _labeling(ctx)
+    run_cost, d_run = _training_run_gpu(ctx, usd_hour, data.examples)
     review = _review(ctx, a.daily_requests, a.review_rate_finetuned)
-    maintenance, d_maint = _maintenance(ctx, "maintenance_fte_self_host")
-    derivations += d_train + [
-        d_label,
+    derivations += [
         Derivation("inference", "serving cost (always-on or on-demand)", {"serving": detail["serving"]}, serving),
-        Derivation(
-            "review",
-            "daily_requests x review_rate x cost_per_review x 365/12",
-            {"daily_requests": a.daily_requests, "review_rate": a.review_rate_finetuned / 100, "cost_per_review": a.cost_per_review},
-            review,
-        ),
-        d_maint,
+        _review_derivation(ctx, a.daily_requests, a.review_rate_finetuned, review),
+        d_run,
     ]
-    return _finish(
-        "self-host",
-        ctx,
-        {"training_one_time": train_once, "labeling": labeling},
-        {"inference": serving, "review": review, "maintenance": maintenance, "training": train_monthly},
-        derivations,
-        detail,
-    )
+    return _finetuned(ctx, "self-host", _Run(serving, review, run_cost, tuple(derivations), detail), data, api_monthly)
 
 
-def _hybrid(ctx: _Ctx) -> OptionCost:
+def _hybrid(ctx: _Ctx, api_monthly: float) -> OptionCost:
     a = ctx.a
+    data = _data(ctx)
     share = ctx.fig("hybrid_core_share")
     in_tok, out_tok, _ = _reduced_tokens(ctx)
     # The API is the fallback, so one GPU is enough even when people wait on answers.
     serving, derivations, detail = _serving(ctx, a.daily_requests * share, in_tok, out_tok, 1)
     price = _api_price(ctx)
-    api_part = a.daily_requests * (1 - share) * price.per_request(a.input_tokens, a.output_tokens) * DAYS_PER_MONTH
+    api_per_request = price.per_request(a.input_tokens, a.output_tokens)
+    api_part = a.daily_requests * (1 - share) * api_per_request * DAYS_PER_MONTH
     _, usd_hour = _gpu(ctx)
-    run_cost, d_run = _training_run_gpu(ctx, usd_hour)
-    train_once, train_monthly, d_train = _training(ctx, run_cost, d_run)
-    labeling, d_label = _labeling(ctx)
+    run_cost, d_run = _training_run_gpu(ctx, usd_hour, data.examples)
     review = _review(ctx, a.daily_requests * share, a.review_rate_finetuned) + _review(
         ctx, a.daily_requests * (1 - share), a.review_rate_api
     )
-    maintenance, d_maint = _maintenance(ctx, "maintenance_fte_hybrid")
     inference = serving + api_part
-    derivations += d_train + [
-        d_label,
+    derivations += [
         Derivation(
             "inference",
             "core serving (share of traffic on own GPUs) + (1 - share) x daily_requests x api_per_request x 365/12",
-            {"core_serving": serving, "share": share, "daily_requests": a.daily_requests, "api_per_request": price.per_request(a.input_tokens, a.output_tokens)},
+            {"core_serving": serving, "share": share, "daily_requests": a.daily_requests, "api_per_request": api_per_request},
             inference,
         ),
         Derivation(
@@ -427,17 +630,10 @@ def _hybrid(ctx: _Ctx) -> OptionCost:
             {"daily_requests": a.daily_requests, "share": share, "review_rate_finetuned": a.review_rate_finetuned / 100, "review_rate_api": a.review_rate_api / 100, "cost_per_review": a.cost_per_review},
             review,
         ),
-        d_maint,
+        d_run,
     ]
     detail["core_share"] = share
-    return _finish(
-        "hybrid",
-        ctx,
-        {"training_one_time": train_once, "labeling": labeling},
-        {"inference": inference, "review": review, "maintenance": maintenance, "training": train_monthly},
-        derivations,
-        detail,
-    )
+    return _finetuned(ctx, "hybrid", _Run(inference, review, run_cost, tuple(derivations), detail), data, api_monthly)
 
 
 def _vendor_inference_price(offer: VendorOffer) -> TokenPrice:
@@ -458,92 +654,94 @@ def available_vendor_offers(k: Knowledge, scenario: Scenario, today: dt.date) ->
     return [o for o in k.vendor_offers if o.accepts_new_jobs(today, existing_customer=customer)]
 
 
-def _vendor_option(ctx: _Ctx, offer: VendorOffer, available: bool) -> OptionCost:
+def _vendor_option(ctx: _Ctx, offer: VendorOffer, available: bool, api_monthly: float) -> OptionCost:
     a = ctx.a
     ctx.used.add(f"vendor fine-tuning {offer.id}")
+    data = _data(ctx)
     in_tok, out_tok, _ = _reduced_tokens(ctx)
     price = _vendor_inference_price(offer)
     per_req = price.per_request(in_tok, out_tok)
     inference = a.daily_requests * per_req * DAYS_PER_MONTH
-    tokens = _training_tokens(ctx)
+    tokens = _training_tokens(ctx, data.examples)
     run_cost = tokens / 1e6 * offer.training_usd_per_mtok
-    d_run = Derivation(
-        "training_run",
-        "training_tokens / 1e6 x training_usd_per_mtok",
-        {"training_tokens": tokens, "training_usd_per_mtok": offer.training_usd_per_mtok},
-        run_cost,
-    )
-    train_once, train_monthly, d_train = _training(ctx, run_cost, d_run)
-    labeling, d_label = _labeling(ctx)
     review = _review(ctx, a.daily_requests, a.review_rate_finetuned)
-    maintenance, d_maint = _maintenance(ctx, "maintenance_fte_vendor_finetune")
-    derivations = [
+    derivations = (
         Derivation(
             "inference_per_request",
-            "(input_tokens x (1 - token_reduction) x input_price + output_tokens x (1 - token_reduction) x output_price) / 1e6",
-            {"input_tokens": in_tok, "input_price": price.input_usd_per_mtok, "output_tokens": out_tok, "output_price": price.output_usd_per_mtok},
+            "(reduced_input_tokens x input_price + reduced_output_tokens x output_price) / 1e6",
+            {"reduced_input_tokens": in_tok, "input_price": price.input_usd_per_mtok, "reduced_output_tokens": out_tok, "output_price": price.output_usd_per_mtok},
             per_req,
             "USD/request",
         ),
         Derivation("inference", "daily_requests x per_request x 365/12", {"daily_requests": a.daily_requests, "per_request": per_req}, inference),
-        *d_train,
-        d_label,
+        _review_derivation(ctx, a.daily_requests, a.review_rate_finetuned, review),
         Derivation(
-            "review",
-            "daily_requests x review_rate x cost_per_review x 365/12",
-            {"daily_requests": a.daily_requests, "review_rate": a.review_rate_finetuned / 100, "cost_per_review": a.cost_per_review},
-            review,
+            "training_run",
+            "training_tokens / 1e6 x training_usd_per_mtok",
+            {"training_tokens": tokens, "training_usd_per_mtok": offer.training_usd_per_mtok},
+            run_cost,
         ),
-        d_maint,
-    ]
-    detail: dict[str, float | str | bool] = {"offer": offer.id, "vendor": offer.vendor, "accepts_new_jobs": available}
-    return _finish(
-        "vendor-finetune",
-        ctx,
-        {"training_one_time": train_once, "labeling": labeling},
-        {"inference": inference, "review": review, "maintenance": maintenance, "training": train_monthly},
-        derivations,
-        detail,
     )
+    detail: dict[str, float | str | bool] = {"offer": offer.id, "vendor": offer.vendor, "accepts_new_jobs": available}
+    return _finetuned(ctx, "vendor-finetune", _Run(inference, review, run_cost, derivations, detail), data, api_monthly)
 
 
-def _vendor_finetune(ctx: _Ctx, today: dt.date) -> OptionCost:
-    """The cheapest vendor offer that accepts new jobs today; if none does, the cheapest of all."""
+def _vendor_finetune(ctx: _Ctx, today: dt.date, api_monthly: float) -> OptionCost:
+    """The cheapest vendor offer that accepts new jobs today; if none does, the cheapest of all.
+    Each offer is priced in its own context, so only the chosen one's figures count as used."""
     available = available_vendor_offers(ctx.k, ctx.s, today)
     pool = available or list(ctx.k.vendor_offers)
-    priced = [_vendor_option(ctx, offer, bool(available)) for offer in pool]
-    return min(priced, key=lambda c: c.tco_usd)
+    priced = []
+    for offer in pool:
+        sub = _Ctx(ctx.s, ctx.k, ctx.drivers)
+        priced.append((_vendor_option(sub, offer, bool(available), api_monthly), sub))
+    cost, chosen = min(priced, key=lambda pair: pair[0].tco_usd)
+    ctx.used |= chosen.used
+    ctx.sources.update(chosen.sources)
+    return cost
 
 
 def _breakeven(api: OptionCost, other: OptionCost) -> int | None:
-    """First month m (1..horizon) where other's one_time + monthly x m <= the API's."""
+    """First month m (1..horizon) where other's cumulative cost is at or below the API's.
+    Until launch (m <= build_months) other pays only its one-time costs; after it, its run cost."""
+    horizon = api.horizon_months
+    b = other.build_months
     gap_once = other.one_time_usd - api.one_time_usd
-    saving = api.monthly_usd - other.monthly_usd
-    if gap_once <= saving + 1e-9:  # already at or below the API after month 1
-        month = 1
-    elif saving <= 0:
-        month = None
+    candidates = []
+    if api.monthly_usd > 0:
+        m = max(1, math.ceil(gap_once / api.monthly_usd - 1e-9))
+        if m <= b:
+            candidates.append(m)
+    first = max(1, math.floor(b) + 1)  # the first whole month after launch
+    if other.cumulative(first) <= api.cumulative(first) + 1e-6:
+        candidates.append(first)
     else:
-        month = max(1, math.ceil(gap_once / saving - 1e-9))
-    return month if month is not None and month <= api.horizon_months else None
+        saving = api.monthly_usd - other.monthly_usd
+        if saving > 0:
+            m = math.ceil((gap_once - other.monthly_usd * b) / saving - 1e-9)
+            candidates.append(max(m, first))
+    month = min(candidates) if candidates else None
+    return month if month is not None and month <= horizon else None
 
 
-def price_options(scenario: Scenario, k: Knowledge, today: dt.date) -> CostReport:
-    """Price every option of `scenario`. Pure: no I/O, the date is passed in."""
-    ctx = _Ctx(scenario, k)
+def price_options(
+    scenario: Scenario, k: Knowledge, today: dt.date, drivers: frozenset[str] = frozenset()
+) -> CostReport:
+    """Price every option of `scenario` with the cost drivers the rules derived. Pure: no I/O,
+    the date is passed in."""
+    ctx = _Ctx(scenario, k, drivers)
+    api = _api(ctx)
     costs: dict[Option, OptionCost] = {
-        "api": _api(ctx),
-        "vendor-finetune": _vendor_finetune(ctx, today),
-        "self-host": _self_host(ctx),
-        "hybrid": _hybrid(ctx),
+        "api": api,
+        "vendor-finetune": _vendor_finetune(ctx, today, api.monthly_usd),
+        "self-host": _self_host(ctx, api.monthly_usd),
+        "hybrid": _hybrid(ctx, api.monthly_usd),
     }
-    api = costs["api"]
-    for option in OPTIONS:
-        if option != "api":
-            c = costs[option]
-            costs[option] = replace(c, breakeven_month=_breakeven(api, c))
+    for option in FINETUNED:
+        c = costs[option]
+        costs[option] = replace(c, breakeven_month=_breakeven(api, c))
     warnings = _plausibility(scenario)
-    return CostReport(costs, scenario.answers.horizon_months, ctx.sources, frozenset(ctx.used), warnings)
+    return CostReport(costs, scenario.answers.horizon_months, ctx.sources, frozenset(ctx.used), warnings, drivers)
 
 
 def _plausibility(scenario: Scenario) -> tuple[str, ...]:

@@ -65,15 +65,112 @@ def test_self_host_breakdown_checked_by_hand(k, scenario):
     # FLOPs / (756e12 x 0.3) = 638.1 s = 0.17725 h, plus 1 h overhead, at $1.99/h = $2.3427.
     run = (4.5e6 * 6 * 8e9 * 0.67 / (756e12 * 0.3) / 3600 + 1.0) * 1.99
     assert run == pytest.approx(2.3427, abs=1e-4)
-    assert c.breakdown["training_one_time"] == pytest.approx(15 * run)
+    assert c.breakdown["training_one_time"] == pytest.approx(15 * 1.5 * run)  # failed-attempt budget 1.5
     assert c.breakdown["training"] == pytest.approx(run)
     assert c.breakdown["labeling"] == pytest.approx(1_000 * 2.0 * 1.25)  # 2,500
     assert c.breakdown["review"] == pytest.approx(100_000 * 0.01 * 20 * 365 / 12)  # 608,333.33
     assert c.breakdown["maintenance"] == pytest.approx(0.5 * 220_000 / 12)  # 9,166.67
-    assert c.one_time_usd == pytest.approx(2_500 + 15 * run)
+    # Build: 14 engineer-weeks at $220,000 / 52 = $59,230.77, plus an evaluation set of 300
+    # judgment labels at $2.00 with 25 % QA = $750.
+    assert c.breakdown["build"] == pytest.approx(14 * 220_000 / 52 + 300 * 2.0 * 1.25)  # 59,980.77
+    # One ML engineer builds it in 14 weeks = 98 days = 3.2219 months, while the API bill runs:
+    # 100,000 a day x ($0.0075 + 10 % x $20) x 365/12 + 0.05 FTE = $6,107,062.50 a month.
+    api_monthly = 100_000 * (0.0075 + 0.10 * 20) * 365 / 12 + 0.05 * 220_000 / 12
+    assert api_monthly == pytest.approx(6_107_062.50)
+    assert c.build_months == pytest.approx(98 / (365 / 12))
+    assert c.breakdown["bridge"] == pytest.approx(api_monthly * 98 / (365 / 12))  # 19,676,566.44
+    assert c.one_time_usd == pytest.approx(2_500 + 15 * 1.5 * run + c.breakdown["build"] + c.breakdown["bridge"])
     assert c.monthly_usd == pytest.approx(2_905.40 + 608_333.3333 + 9_166.6667 + run, abs=0.01)
-    assert c.tco_usd == pytest.approx(c.one_time_usd + 24 * c.monthly_usd)
+    # Its own run cost starts at launch: TCO counts 24 - 3.2219 months of it.
+    assert c.tco_usd == pytest.approx(c.one_time_usd + (24 - 98 / (365 / 12)) * c.monthly_usd)
     assert round(c.monthly_usd, 2) == 620_407.74
+
+
+def test_seed_workload_self_host_carries_build_and_bridge_and_breaks_even_after_month_1(k, scenario):
+    """The seed's workload: 100,000 a day, 1,000 in / 500 out on gpt-4o, no review."""
+    c = costs(k, scenario, daily_requests=100_000, review_rate_api=0, review_rate_finetuned=0)
+    own = c["self-host"]
+    assert own.breakdown["build"] > 50_000 and own.breakdown["bridge"] > 50_000
+    # The bridge is the API bill over the build: 14 weeks of $23,729.17 a month.
+    assert own.breakdown["bridge"] == pytest.approx(c["api"].monthly_usd * 98 / (365 / 12))
+    assert own.breakeven_month is not None and own.breakeven_month > 1
+    # Before launch the curve is flat at the one-time cost; after it, it grows by the run cost.
+    assert own.curve[0] == pytest.approx(own.one_time_usd)
+    assert own.curve[5] - own.curve[4] == pytest.approx(own.monthly_usd)
+
+
+def test_breakeven_is_the_first_month_the_cumulative_cost_is_at_or_below_the_apis(k, scenario):
+    """The closed form against a month-by-month walk, over many workloads."""
+    import random
+
+    rng = random.Random(5)
+    for _ in range(60):
+        report = price_options(
+            scenario(
+                daily_requests=rng.choice([500, 5_000, 50_000, 400_000, 3_000_000]),
+                review_rate_api=rng.choice([0, 2, 10]), review_rate_finetuned=rng.choice([0, 1]),
+                ml_engineers=rng.choice([0.0, 1.0, 3.0]), horizon_months=rng.choice([3, 12, 24, 60]),
+                labeled_examples=rng.choice([0, 300, 5_000]), has_api_logs=rng.choice([True, False]),
+            ),
+            k, TODAY,
+        )
+        api = report.options["api"]
+        for option in ("vendor-finetune", "self-host", "hybrid"):
+            other = report.options[option]
+            walked = next(
+                (m for m in range(1, api.horizon_months + 1) if other.cumulative(m) <= api.cumulative(m) + 1e-6), None
+            )
+            assert other.breakeven_month == walked, (option, other.build_months)
+
+
+def test_too_few_examples_are_priced_to_reach_the_floor(k, scenario):
+    short = costs(k, scenario, labeled_examples=200, examples_to_label=0, labeling_task="judgment", has_api_logs=False)
+    enough = costs(k, scenario, labeled_examples=1_000, examples_to_label=0, labeling_task="judgment", has_api_logs=False)
+    # 800 examples to reach the floor of 1,000 at $2.00 + 25 % QA, and 800 / 400 a week = 2 more weeks.
+    assert short["self-host"].breakdown["labeling"] == pytest.approx(800 * 2.0 * 1.25)
+    assert enough["self-host"].breakdown["labeling"] == 0
+    assert short["self-host"].detail["build_weeks"] == pytest.approx(enough["self-host"].detail["build_weeks"] + 2)
+    logs = costs(k, scenario, labeled_examples=200, examples_to_label=0, labeling_task="judgment", has_api_logs=True)
+    # Distilling: 800 / 0.5 quality = 1,600 log examples, 10 % spot-labeled: 160 x $2.50 = $400.
+    assert logs["self-host"].breakdown["labeling"] == pytest.approx(1_600 * 0.1 * 2.0 * 1.25)
+
+
+def test_cost_drivers_are_priced(k, scenario):
+    from advisor.costs import price_options as price
+
+    s = scenario(daily_requests=50_000, labeled_examples=4_000, examples_to_label=0, labeling_task="judgment", ml_engineers=1.0)
+    plain = price(s, k, TODAY).options
+    rapid = price(s, k, TODAY, frozenset({"rapid_change"})).options
+    # Retraining three times as often, and 10 % of the 4,000 examples relabeled a month at $2.50.
+    run = plain["self-host"].derivations
+    run_cost = next(d.value for d in run if d.name == "training_run")
+    assert rapid["self-host"].breakdown["training"] == pytest.approx(3 * run_cost + 0.1 * 4_000 * 2.0 * 1.25)
+    assert rapid["api"].monthly_usd == plain["api"].monthly_usd
+    regulated = price(s, k, TODAY, frozenset({"compliance_review"})).options
+    assert regulated["self-host"].breakdown["build"] - plain["self-host"].breakdown["build"] == pytest.approx(25_000)
+    assert regulated["hybrid"].breakdown["build"] - plain["hybrid"].breakdown["build"] == pytest.approx(35_000)
+    assert regulated["api"].breakdown["build"] == pytest.approx(10_000)
+    contracted = price(s, k, TODAY, frozenset({"no_ml_owner"})).options
+    assert contracted["self-host"].breakdown["maintenance"] == pytest.approx(1.5 * plain["self-host"].breakdown["maintenance"])
+    assert contracted["self-host"].breakdown["build"] - plain["self-host"].breakdown["build"] == pytest.approx(
+        0.5 * 14 * 220_000 / 52
+    )
+
+
+def test_a_bigger_team_builds_faster_and_a_shorter_build_bridges_less(k, scenario):
+    one = costs(k, scenario, daily_requests=100_000, ml_engineers=1.0)["self-host"]
+    two = costs(k, scenario, daily_requests=100_000, ml_engineers=2.0)["self-host"]
+    five = costs(k, scenario, daily_requests=100_000, ml_engineers=5.0)["self-host"]
+    assert two.detail["build_weeks"] == pytest.approx(one.detail["build_weeks"] / 2)
+    assert five.detail["build_weeks"] == two.detail["build_weeks"]  # build_team_max = 2
+    assert two.breakdown["bridge"] == pytest.approx(one.breakdown["bridge"] / 2)
+    assert two.breakdown["build"] == one.breakdown["build"]  # same effort, shorter calendar
+
+
+def test_in_house_data_bridges_with_an_own_base_model_not_the_api(k, scenario):
+    c = costs(k, scenario, daily_requests=100_000, data_must_stay_in_house=True)["self-host"]
+    assert c.detail["bridge_paid_by"] == "in-house base model"
+    assert c.breakdown["bridge"] == pytest.approx(c.monthly_usd * c.build_months)
 
 
 def test_api_breakdown_checked_by_hand(k, scenario):
@@ -161,4 +258,6 @@ def test_every_figure_has_a_derivation(k, scenario):
         for key in ("one_time", "monthly", "per_request", "tco", "inference", "review", "maintenance"):
             assert f"{option}.{key}" in names
         tco = report.derivation(f"{option}.tco")
-        assert tco.value == pytest.approx(tco.inputs["one_time"] + tco.inputs["monthly"] * tco.inputs["horizon_months"])
+        run_months = max(0.0, tco.inputs["horizon_months"] - tco.inputs["build_months"])
+        assert tco.value == pytest.approx(tco.inputs["one_time"] + tco.inputs["monthly"] * run_months)
+        assert tco.value == pytest.approx(cost.tco_usd)
