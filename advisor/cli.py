@@ -94,7 +94,7 @@ def _decide(args: argparse.Namespace) -> int:
     if args.samples:
         from advisor.uncertainty import analyse
 
-        analyse(decision, k, rules, samples=args.samples, seed=args.seed)
+        decision = analyse(decision, k, rules, samples=args.samples, seed=args.seed)
     explanation = None
     if args.explain:
         from advisor.explain import explain_for_cli
@@ -109,12 +109,12 @@ def _decide(args: argparse.Namespace) -> int:
         )
         print(f"buildbuy: wrote {path}", file=sys.stderr)
     if args.json:
-        from advisor.report_json import decision_json
+        from advisor.report_json import decision_json, dumps
 
         data = decision_json(decision, k)
         if explanation is not None:
             data["explanation"] = explanation.as_dict()
-        print(json.dumps(data, indent=2))
+        print(dumps(data))
     else:
         from advisor.text_view import render_text
 
@@ -150,6 +150,7 @@ def _knowledge(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
+    from advisor.costs import COST_DRIVERS
     from advisor.decide import RuleBase
     from advisor.facts import fact_types
     from advisor.knowledge import load_knowledge
@@ -170,7 +171,7 @@ def _rules(args: argparse.Namespace) -> int:
         then = r.then
         effect = {
             "lean": f"lean {then.option} {then.weight:+d}",
-            "derive": f"derive {then.fact}",
+            "derive": f"derive {then.fact}" + (" (priced by the cost engine)" if then.fact in COST_DRIVERS else ""),
         }.get(then.kind, f"{then.kind} {then.option or ''}".rstrip())
         when = " and ".join(r.when.all + ([f"any of ({' or '.join(r.when.any)})"] if r.when.any else []))
         print(f"{r.id}  [{r.criterion}]  {effect}\n    when {when}\n    {r.because}")

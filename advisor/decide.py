@@ -1,26 +1,34 @@
-"""Provides the decision: rule findings and cost figures aggregated into one recommendation.
+"""Provides the decision, money first: rule findings and cost figures aggregated into one
+recommendation.
 
-Hard constraints first (exclude / require), then the weighted leanings (economics included, as
-rules), the cheaper TCO breaking ties. Pure: no I/O; the date and the rule base are passed in.
+Exclusions and requirements first. Among the eligible options the cheapest over the horizon wins,
+unless the leanings (what the engine cannot price: strategy, lock-in, stage) favour another whose
+TCO is within the strategic tolerance of the cheapest; then the summary says so in money. Rules
+may derive cost drivers (rapid change, compliance review, no model owner) that the cost engine
+prices. Pure: no I/O; the date and the rule base are passed in.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from advisor.costs import CostReport, price_options
-from advisor.facts import build_facts, fact_types
+from advisor.costs import COST_DRIVERS, FINETUNED, CostReport, price_options
+from advisor.facts import answer_fact_names, answer_facts, cost_facts, fact_types
 from advisor.knowledge import Knowledge, stale_warning
 from advisor.money import usd0
-from advisor.rulebase import LoadedRule, atoms_of, bundled_rule_files, check_rules, load_rule_files
+from advisor.rulebase import LoadedRule, atoms_of, bundled_rule_files, check_rules, load_rule_files, parse_condition
 from advisor.scenario import OPTIONS, Option, Scenario
+from advisor.search import FlipPoint, Searched, numeric_flip
+from advisor.errors import RulesError
 
 if TYPE_CHECKING:
     from advisor.uncertainty import Uncertainty
+
+__all__ = ["Decision", "Evaluation", "Finding", "FlipPoint", "Phase", "RuleBase", "decide", "evaluate", "load_rulebase", "rank"]
 
 Confidence = Literal["high", "medium", "low"]
 BUILD_FAMILY: dict[Option, tuple[Option, ...]] = {
@@ -34,7 +42,6 @@ KEY_INPUTS = (
     "api_accuracy", "finetuned_accuracy", "review_rate_api", "review_rate_finetuned",
     "requirements_volatility", "product_stage", "data_must_stay_in_house", "peak_to_average",
 )
-DATA_FLOOR = 1000
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Finding:
     because: str
     source: str
     criterion: str
+    fact: str | None = None  # what a derive rule derived
 
 
 @dataclass(frozen=True)
@@ -57,27 +65,25 @@ class Phase:
 
 
 @dataclass(frozen=True)
-class FlipPoint:
-    input: str
-    value: float
-    to: Option
-    direction: Literal["above", "below"]
-
-
-@dataclass
 class Decision:
+    """One decision, built complete: every view reads it, none recomputes it. The analysis
+    (flip points, Monte Carlo) returns a new Decision rather than patching this one."""
+
     scenario: Scenario
     report: CostReport
-    findings: list[Finding]
+    findings: tuple[Finding, ...]
     excluded_by: dict[Option, list[str]]
     scores: dict[Option, int]
+    ranked: tuple[Option, ...]
     option: Option
     confidence: Confidence
     summary: str
-    plan: list[Phase]
-    warnings: list[str]
+    plan: tuple[Phase, ...]
+    warnings: tuple[str, ...]
     today: dt.date
-    flip_points: list[FlipPoint] = field(default_factory=list)
+    tolerance_pct: float
+    flip_points: tuple[FlipPoint, ...] = ()
+    flip_search: tuple[Searched, ...] = ()
     uncertainty: Uncertainty | None = None
 
     def eligible(self, option: Option) -> bool:
@@ -85,8 +91,20 @@ class Decision:
 
     @property
     def runner_up(self) -> Option | None:
-        others = [o for o in _ranked(self.scores, self.report, self.excluded_by) if o != self.option]
+        """The closest eligible competitor: the next option by the same ranking."""
+        others = [o for o in self.ranked if o != self.option]
         return others[0] if others else None
+
+    @property
+    def cheapest(self) -> Option:
+        """The cheapest eligible option over the horizon (the cheapest of all if none is eligible)."""
+        pool = [o for o in OPTIONS if self.eligible(o)] or list(OPTIONS)
+        return min(pool, key=lambda o: (self.report.options[o].tco_usd, OPTIONS.index(o)))
+
+    @property
+    def strategic(self) -> bool:
+        """True when leanings chose an option dearer than the cheapest eligible one."""
+        return self.option != self.cheapest
 
     def advice(self) -> list[Finding]:
         """Advice that applies to the options in the plan."""
@@ -98,6 +116,55 @@ class Decision:
         ]
 
 
+def _driver_rules(rules: list[LoadedRule]) -> list[LoadedRule]:
+    """The rules that derive a cost driver, and the rules those join on, transitively."""
+    producers = {r.rule.then.fact: r for r in rules if r.rule.then.kind == "derive"}
+    pending = [r for r in rules if r.rule.then.kind == "derive" and r.rule.then.fact in COST_DRIVERS]
+    found: dict[str, LoadedRule] = {}
+    while pending:
+        rule = pending.pop()
+        if rule.id in found:
+            continue
+        found[rule.id] = rule
+        for text in [*rule.rule.when.all, *rule.rule.when.any]:
+            cond = parse_condition(text)
+            if isinstance(cond, str) and cond in producers:
+                pending.append(producers[cond])
+    return list(found.values())
+
+
+def _driver_atoms(rules: list[LoadedRule]) -> list[Any]:
+    return atoms_of(_driver_rules(rules))
+
+
+def _check_drivers_read_answers(rules: list[LoadedRule], k: Knowledge) -> None:
+    """A rule that derives a cost driver runs before the costs exist: it may read answers only."""
+    answers = answer_fact_names(k)
+    producers = {r.rule.then.fact: r for r in rules if r.rule.then.kind == "derive"}
+    problems = []
+    for loaded in rules:
+        if loaded.rule.then.kind != "derive" or loaded.rule.then.fact not in COST_DRIVERS:
+            continue
+        pending, seen = [loaded], set()
+        while pending:
+            rule = pending.pop()
+            if rule.id in seen:
+                continue
+            seen.add(rule.id)
+            for text in [*rule.rule.when.all, *rule.rule.when.any]:
+                cond = parse_condition(text)
+                if isinstance(cond, str):
+                    if cond in producers:
+                        pending.append(producers[cond])
+                elif cond.fact not in answers:
+                    problems.append(
+                        f"{loaded.file}: rule {loaded.id}: derives the cost driver {loaded.rule.then.fact!r} "
+                        f"from {cond.fact!r}, a cost figure; a cost driver may read answers only"
+                    )
+    if problems:
+        raise RulesError(problems)
+
+
 class RuleBase:
     """Rules loaded, checked and compiled once; evaluate() is the per-scenario call."""
 
@@ -105,12 +172,26 @@ class RuleBase:
         from advisor.rules_engine import CompiledRules  # the only path into durable_rules
 
         check_rules(rules, fact_types(k))
+        _check_drivers_read_answers(rules, k)
         self.rules = rules
         self.by_id = {r.id: r for r in rules}
         self._engine = CompiledRules(rules)
         self._atoms = atoms_of(rules)
         self._read = sorted({atom.fact for atom in self._atoms})  # durable encodes every fact it gets
         self._cache: dict[tuple[bool, ...], list[Finding]] = {}
+        self._driver_atoms = _driver_atoms(rules)
+        self._drivers: dict[tuple[bool, ...], frozenset[str]] = {}
+
+    def known_drivers(self, facts: dict[str, float | bool | str]) -> tuple[tuple[bool, ...], frozenset[str] | None]:
+        """The cost drivers for these answer facts, if an earlier evaluation found them: driver
+        rules read answers only, so the truth of their conditions decides the drivers."""
+        key = tuple(atom.holds(facts) for atom in self._driver_atoms)
+        return key, self._drivers.get(key)
+
+    def remember_drivers(self, key: tuple[bool, ...], drivers: frozenset[str]) -> None:
+        if len(self._drivers) > 4096:
+            self._drivers.clear()
+        self._drivers[key] = drivers
 
     def evaluate(self, facts: dict[str, float | bool | str]) -> list[Finding]:
         """Findings for `facts`. Rules read facts only through their conditions, so facts that
@@ -131,7 +212,9 @@ class RuleBase:
                 kind, option, weight = "derive", None, 0
             else:
                 kind, option, weight = rule.then.kind, rule.then.option, rule.then.weight
-            findings.append(Finding(rule.id, kind, option, weight, rule.because, rule.source, rule.criterion))
+            findings.append(
+                Finding(rule.id, kind, option, weight, rule.because, rule.source, rule.criterion, rule.then.fact)
+            )
         return findings
 
 
@@ -148,9 +231,32 @@ def load_rulebase(k: Knowledge, extra: list[Path] | None = None) -> RuleBase:
     return _RULEBASES[key][1]
 
 
-def _ranked(scores: dict[Option, int], report: CostReport, excluded: dict[Option, list[str]]) -> list[Option]:
-    eligible = [o for o in OPTIONS if not excluded[o]]
-    return sorted(eligible, key=lambda o: (-scores[o], report.options[o].tco_usd, OPTIONS.index(o)))
+_RULEBASES: dict[tuple[object, ...], tuple[Knowledge, RuleBase]] = {}
+
+
+def load_rulebase(k: Knowledge, extra: list[Path] | None = None) -> RuleBase:
+    """The bundled rules plus any packs (later files override rules by id), compiled once."""
+    paths = tuple(bundled_rule_files() + [p.resolve() for p in (extra or [])])
+    stamps = tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
+    key = (paths, stamps, id(k))
+    if key not in _RULEBASES:  # compiling registers a ruleset with durable: do it once per set
+        _RULEBASES[key] = (k, RuleBase(load_rule_files(list(paths)), k))
+    return _RULEBASES[key][1]
+
+
+def rank(tco: dict[Option, float], scores: dict[Option, int], eligible: list[Option], tolerance_pct: float) -> list[Option]:
+    """Money first: the cheapest eligible option, unless leanings favour another within the
+    tolerance of it (the highest score wins, the cheaper breaks ties). Applied again to what is
+    left, this orders every eligible option, so the runner-up follows the same rule."""
+    remaining = sorted(eligible, key=lambda o: (tco[o], OPTIONS.index(o)))
+    ranked: list[Option] = []
+    while remaining:
+        ceiling = tco[remaining[0]] * (1 + tolerance_pct / 100) + 1e-6
+        band = [o for o in remaining if tco[o] <= ceiling]
+        pick = max(band, key=lambda o: (scores[o], -tco[o], -OPTIONS.index(o)))
+        ranked.append(pick)
+        remaining.remove(pick)
+    return ranked
 
 
 def _constraints(findings: list[Finding]) -> dict[Option, list[str]]:
@@ -167,13 +273,99 @@ def _constraints(findings: list[Finding]) -> dict[Option, list[str]]:
     return excluded
 
 
-def _confidence(scores: dict[Option, int], ranked: list[Option], scenario: Scenario) -> Confidence:
-    margin = scores[ranked[0]] - scores[ranked[1]] if len(ranked) > 1 else 99
-    defaults = sum(1 for name in KEY_INPUTS if name in scenario.defaulted)
-    if margin >= 4 and defaults <= 3:
-        return "high"
-    if margin < 2 or defaults >= 8:
+def _no_launch(report: CostReport) -> list[Finding]:
+    """An option still being built when the horizon ends never runs within it: not eligible."""
+    return [
+        Finding(
+            "launch.after_horizon", "exclude", option, 0,
+            f"Building {option} takes about {report.options[option].build_months:.1f} months, longer than the "
+            f"{report.horizon_months}-month horizon, so it would never run within it.",
+            "cost engine: build_calendar_weeks", "economics",
+        )
+        for option in FINETUNED
+        if report.options[option].build_months >= report.horizon_months
+    ]
+
+
+def tolerance_pct(scenario: Scenario, k: Knowledge) -> float:
+    value = scenario.overrides.get("strategic_tolerance_pct", k.figure_value("strategic_tolerance_pct"))
+    return float(value if value is not None else 10.0)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Costs, findings and ranking of one scenario: what decide() and every search share."""
+
+    report: CostReport
+    findings: list[Finding]
+    excluded: dict[Option, list[str]]
+    scores: dict[Option, int]
+    ranked: list[Option]
+
+    @property
+    def option(self) -> Option:
+        return self.ranked[0] if self.ranked else min(OPTIONS, key=lambda o: self.report.options[o].tco_usd)
+
+    @property
+    def cheapest(self) -> Option | None:
+        """The cheapest eligible option, None when every option is excluded."""
+        pool = [o for o in OPTIONS if not self.excluded[o]]
+        return min(pool, key=lambda o: (self.report.options[o].tco_usd, OPTIONS.index(o))) if pool else None
+
+
+def evaluate(scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> Evaluation:
+    """Find the cost drivers the rules derive, price with them, apply the rules, rank."""
+    answers = answer_facts(scenario, k, today)
+    key, drivers = rules.known_drivers(answers)
+    report = price_options(scenario, k, today, drivers or frozenset())
+    findings = rules.evaluate({**answers, **cost_facts(report)})
+    if drivers is None:
+        drivers = frozenset(f.fact for f in findings if f.kind == "derive" and f.fact in COST_DRIVERS)
+        rules.remember_drivers(key, drivers)
+        if drivers:
+            # Driver rules read answers only (checked at load), so they fire the same again.
+            report = price_options(scenario, k, today, drivers)
+            findings = rules.evaluate({**answers, **cost_facts(report)})
+    findings = findings + _no_launch(report)
+    excluded = _constraints(findings)
+    scores: dict[Option, int] = dict.fromkeys(OPTIONS, 0)
+    for f in findings:
+        if f.kind == "lean" and f.option:
+            scores[f.option] += f.weight
+    tco = {o: report.options[o].tco_usd for o in OPTIONS}
+    eligible = [o for o in OPTIONS if not excluded[o]]
+    return Evaluation(report, findings, excluded, scores, rank(tco, scores, eligible, tolerance_pct(scenario, k)))
+
+
+def chooser(scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> Any:
+    """The recommendation for a set of changed inputs: what every threshold search calls."""
+
+    def choose(changes: dict[str, Any]) -> Option | None:
+        variant = scenario.with_changes(**changes) if changes else scenario
+        ev = evaluate(variant, k, rules, today)
+        return ev.ranked[0] if ev.ranked else None
+
+    return choose
+
+
+def margin_pct(option: Option, runner: Option | None, report: CostReport) -> float | None:
+    """How much dearer the runner-up is than the recommendation, in % (negative when it is cheaper)."""
+    if runner is None:
+        return None
+    mine, theirs = report.options[option].tco_usd, report.options[runner].tco_usd
+    return (theirs - mine) / mine * 100 if mine > 0 else 0.0
+
+
+def confidence(margin: float | None, share: float | None, defaults: int) -> Confidence:
+    """From the cost margin to the runner-up, the Monte Carlo share in which the recommendation
+    holds (None before the analysis) and how many key answers were defaulted."""
+    wide = margin is None or margin >= 10
+    if (share is not None and share < 0.5) or defaults >= 8 or (margin is not None and margin < -5):
         return "low"
+    if share is None and margin is not None and abs(margin) < 2:
+        return "low"
+    if wide and (share is None or share >= 0.8) and defaults <= 3:
+        return "high"
     return "medium"
 
 
@@ -185,86 +377,108 @@ def _nice_ceiling(x: float) -> int:
     return int(math.ceil(x / step) * step)
 
 
-def volume_threshold(scenario: Scenario, k: Knowledge, today: dt.date, option: Option) -> int | None:
-    """Smallest daily volume (two significant digits) at which `option` costs no more than the API."""
-
-    def beats(volume: int) -> bool:
-        report = price_options(scenario.with_changes(daily_requests=volume), k, today)
-        return report.options[option].tco_usd <= report.options["api"].tco_usd
-
-    low, high = scenario.answers.daily_requests, 10_000_000
-    if beats(low):
-        return low
-    if not beats(high):
-        return None
-    while high - low > max(1, low // 200):
-        mid = (low + high) // 2
-        low, high = (low, mid) if beats(mid) else (mid, high)
-    nice = _nice_ceiling(high)
-    return nice if beats(nice) else high
+def _floor(scenario: Scenario, k: Knowledge) -> int:
+    return int(float(scenario.overrides.get("data_floor_examples", k.figure_value("data_floor_examples"))))
 
 
-def _plan(
-    option: Option, scenario: Scenario, k: Knowledge, today: dt.date,
-    excluded: dict[Option, list[str]], scores: dict[Option, int],
-) -> list[Phase]:
+def _weeks(weeks: float) -> str:
+    return f"about {max(1, round(weeks))} week{'s' if round(weeks) > 1 else ''}"
+
+
+def _plan(ev: Evaluation, option: Option, scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> list[Phase]:
     a = scenario.answers
     horizon = f"end of the {a.horizon_months}-month horizon; revisit the record before then"
+    floor = _floor(scenario, k)
+    data_short = a.labeled_examples + a.examples_to_label < floor
     if option == "api":
-        builds: list[Option] = [o for o in ("self-host", "hybrid", "vendor-finetune") if not excluded[o]]
-        builds.sort(key=lambda o: -scores[o])
-        for target in builds:
-            volume = volume_threshold(scenario, k, today, target)
-            if volume is None or volume <= a.daily_requests:
-                continue
-            until = f"labeled_examples >= {max(DATA_FLOOR, a.labeled_examples):,} and daily_requests >= {volume:,}"
-            return [
-                Phase(1, "api", "Call the vendor API with prompt engineering; log calls and label examples as you go.", until),
-                Phase(2, target, f"Move to {target} once both triggers hold.", horizon),
-            ]
-        return [Phase(1, "api", "Call the vendor API with prompt engineering.", horizon)]
-    if option in ("self-host", "hybrid", "vendor-finetune") and a.labeled_examples < DATA_FLOOR:
-        until = f"labeled_examples >= {DATA_FLOOR:,}"
-        if not excluded["api"]:
-            first = Phase(1, "api", "Call the vendor API now; log calls and label examples for fine-tuning.", until)
-        else:
-            first = Phase(1, "self-host", "Serve an open 7B-class base model in house with prompting; label examples for fine-tuning.", until)
-        return [first, Phase(2, option, f"Fine-tune and move to {option}.", horizon)]
-    return [Phase(1, option, f"Fine-tune and launch {option}.", horizon)]
+        choose = chooser(scenario, k, rules, today)
+        flip = numeric_flip(choose, scenario, k, "daily_requests", "above", "api")
+        if flip is None:
+            return [Phase(1, "api", "Call the vendor API with prompt engineering.", horizon)]
+        volume = int(flip.value)
+        nice = _nice_ceiling(volume)
+        if nice != volume and choose({"daily_requests": nice}) == flip.to:
+            volume = nice
+        until = f"daily_requests >= {volume:,}"
+        if flip.to in FINETUNED and a.labeled_examples < floor:
+            until = f"labeled_examples >= {floor:,} and {until}"
+        return [
+            Phase(1, "api", "Call the vendor API with prompt engineering; log calls and label examples as you go.", until),
+            Phase(2, flip.to, f"Build and move to {flip.to} once the triggers hold.", horizon),
+        ]
+    if option not in FINETUNED:
+        return [Phase(1, option, f"Launch {option}.", horizon)]
+    cost = ev.report.options[option]
+    weeks = float(cost.detail.get("build_weeks", 0.0))
+    until = f"{option} is built and evaluated ({_weeks(weeks)})"
+    label = f" and label examples up to {floor:,}" if data_short and not a.has_api_logs else ""
+    if data_short and a.has_api_logs:
+        label = f" and distil API logs into {floor:,}+ training examples"
+    if data_short:
+        until = f"labeled_examples >= {floor:,} and {until}"
+    if not ev.excluded["api"] and not a.data_must_stay_in_house:
+        first = Phase(1, "api", f"Call the vendor API while {option} is built{label}.", until)
+    else:
+        first = Phase(1, "self-host", f"Serve an open 7B-class base model in house with prompting while the fine-tune is built{label}.", until)
+    return [first, Phase(2, option, f"Launch the fine-tuned {option}; keep the evaluation set as the release gate.", horizon)]
 
 
-def _summary(
-    option: Option, confidence: Confidence, findings: list[Finding], report: CostReport,
-    excluded: dict[Option, list[str]], plan: list[Phase], runner: Option | None,
+def _pct(part: float, whole: float) -> str:
+    return f"{part / whole * 100:.0f} %" if whole > 0 else "-"
+
+
+def summarise(
+    option: Option, confidence_: Confidence, ranked: list[Option] | tuple[Option, ...], findings: list[Finding] | tuple[Finding, ...],
+    report: CostReport, excluded: dict[Option, list[str]], plan: list[Phase] | tuple[Phase, ...], tolerance: float,
+    uncertainty: Uncertainty | None = None,
 ) -> str:
-    leaning = [f for f in findings if f.kind == "lean" and f.option == option and f.weight > 0]
-    leaning.sort(key=lambda f: -f.weight)
+    """The recommendation in money: what it costs, against the closest eligible option and the
+    API, why a dearer option was preferred (if it was), what is ruled out, the plan."""
+    horizon = report.horizon_months
+    c = report.options[option]
+    eligible = [o for o in OPTIONS if not excluded[o]]
+    cheapest = min(eligible or list(OPTIONS), key=lambda o: (report.options[o].tco_usd, OPTIONS.index(o)))
+    runner = next((o for o in ranked if o != option), None)
+    parts = [f"Recommend {option} ({confidence_} confidence): {usd0(c.tco_usd)} over {horizon} months"]
+    if c.one_time_usd > 0:
+        once = f"{usd0(c.one_time_usd)} one-time"
+        bits = [f"build {usd0(c.breakdown['build'])}" if c.breakdown.get("build") else "",
+                f"API bill while building {usd0(c.breakdown['bridge'])}" if c.breakdown.get("bridge") else ""]
+        bits = [b for b in bits if b]
+        parts[0] += f" ({once}{' incl. ' + ' and '.join(bits) if bits else ''}, then {usd0(c.monthly_usd)} a month)."
+    else:
+        parts[0] += f" ({usd0(c.monthly_usd)} a month)."
+    if option != cheapest:
+        gap = c.tco_usd - report.options[cheapest].tco_usd
+        reasons = sorted((f for f in findings if f.kind == "lean" and f.option == option and f.weight > 0), key=lambda f: -f.weight)
+        why = " ".join(f.because for f in reasons[:2]) or "the leanings favour it."
+        parts.append(
+            f"{cheapest} is {usd0(gap)} ({_pct(gap, c.tco_usd)}) cheaper; {option} is preferred within the "
+            f"{tolerance:g} % strategic tolerance because: {why}"
+        )
+    elif runner is not None:
+        gap = report.options[runner].tco_usd - c.tco_usd
+        parts.append(f"It is the cheapest eligible option: {runner}, the closest, costs {usd0(gap)} ({_pct(gap, c.tco_usd)}) more.")
+    else:
+        parts.append("It is the only eligible option.")
+    api = report.options["api"]
+    if option != "api" and not excluded["api"]:
+        delta = api.tco_usd - c.tco_usd
+        be = f"break-even in month {c.breakeven_month}" if c.breakeven_month else "no break-even within the horizon"
+        if delta >= 0:
+            parts.append(f"Against the API it saves {usd0(delta)} over {horizon} months ({be}).")
+        else:
+            parts.append(f"Against the API it costs {usd0(-delta)} more over {horizon} months ({be}).")
     against = [f for f in findings if f.kind == "lean" and f.option == option and f.weight < 0]
-    cost = report.options[option]
-    parts = [f"Recommend {option} ({confidence} confidence)."]
-    if leaning:
-        parts.append("For it: " + " ".join(f.because for f in leaning[:3]))
     if against:
         parts.append("Against it: " + against[0].because)
-    api = report.options["api"]
-    if option == "api":
-        parts.append(
-            f"Over {report.horizon_months} months the API costs {usd0(cost.tco_usd)} "
-            f"({usd0(cost.monthly_usd)} a month)."
-        )
-    else:
-        be = f"break-even in month {cost.breakeven_month}" if cost.breakeven_month else "no break-even within the horizon"
-        parts.append(
-            f"Over {report.horizon_months} months it costs {usd0(cost.tco_usd)} against "
-            f"{usd0(api.tco_usd)} for the API ({be})."
-        )
-    if runner:
-        parts.append(f"Runner-up: {runner} at {usd0(report.options[runner].tco_usd)}.")
     out = [o for o in OPTIONS if excluded[o]]
     if out:
         parts.append("Ruled out: " + ", ".join(f"{o} ({', '.join(excluded[o])})" for o in out) + ".")
     if len(plan) > 1:
         parts.append(f"Plan: {plan[0].option} now; move to {plan[1].option} when {plan[0].until}.")
+    if uncertainty is not None:
+        parts.append(uncertainty.headline)
     return " ".join(parts)
 
 
@@ -282,47 +496,43 @@ def _api_price_age(report: CostReport, k: Knowledge, today: dt.date) -> list[str
     ]
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """Costs, findings and ranking of one scenario: what decide() and the what-if paths share."""
-
-    report: CostReport
-    findings: list[Finding]
-    excluded: dict[Option, list[str]]
-    scores: dict[Option, int]
-    ranked: list[Option]
-
-    @property
-    def option(self) -> Option:
-        return self.ranked[0] if self.ranked else min(OPTIONS, key=lambda o: self.report.options[o].tco_usd)
-
-
-def evaluate(scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> Evaluation:
-    report = price_options(scenario, k, today)
-    findings = rules.evaluate(build_facts(scenario, report, k, today))
-    excluded = _constraints(findings)
-    scores: dict[Option, int] = dict.fromkeys(OPTIONS, 0)
-    for f in findings:
-        if f.kind == "lean" and f.option:
-            scores[f.option] += f.weight
-    return Evaluation(report, findings, excluded, scores, _ranked(scores, report, excluded))
-
-
 def decide(scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> Decision:
     ev = evaluate(scenario, k, rules, today)
     report, findings, excluded, scores, ranked = ev.report, ev.findings, ev.excluded, ev.scores, list(ev.ranked)
     warnings = list(report.warnings)
     if not ranked:
         # Every option excluded (a policy pack can do that): fall back to the cheapest, loudly.
-        ranked = sorted(OPTIONS, key=lambda o: report.options[o].tco_usd)
+        ranked = sorted(OPTIONS, key=lambda o: (report.options[o].tco_usd, OPTIONS.index(o)))
         warnings.append("Every option is excluded by some rule; showing the cheapest. Check the rule packs.")
     option = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
-    confidence = _confidence(scores, ranked, scenario)
-    plan = _plan(option, scenario, k, today, excluded, scores)
+    defaults = sum(1 for name in KEY_INPUTS if name in scenario.defaulted)
+    conf = confidence(margin_pct(option, runner, report), None, defaults)
+    plan = _plan(ev, option, scenario, k, rules, today)
     stale = stale_warning(k, today, set(report.used))
     if stale:
         warnings.append(stale)
     warnings += _api_price_age(report, k, today)
-    summary = _summary(option, confidence, findings, report, excluded, plan, runner)
-    return Decision(scenario, report, findings, excluded, scores, option, confidence, summary, plan, warnings, today)
+    tolerance = tolerance_pct(scenario, k)
+    summary = summarise(option, conf, ranked, findings, report, excluded, plan, tolerance)
+    return Decision(
+        scenario, report, tuple(findings), excluded, scores, tuple(ranked), option, conf, summary, tuple(plan),
+        tuple(warnings), today, tolerance,
+    )
+
+
+def with_analysis(
+    decision: Decision, flip_points: list[FlipPoint], searched: list[Searched], uncertainty: Uncertainty
+) -> Decision:
+    """A new Decision carrying the analysis, with confidence and summary recomputed from it."""
+    defaults = sum(1 for name in KEY_INPUTS if name in decision.scenario.defaulted)
+    share = uncertainty.win_probability.get(decision.option) if uncertainty.samples else None
+    conf = confidence(margin_pct(decision.option, decision.runner_up, decision.report), share, defaults)
+    summary = summarise(
+        decision.option, conf, decision.ranked, decision.findings, decision.report, decision.excluded_by,
+        decision.plan, decision.tolerance_pct, uncertainty,
+    )
+    return replace(
+        decision, flip_points=tuple(flip_points), flip_search=tuple(searched), uncertainty=uncertainty,
+        confidence=conf, summary=summary,
+    )

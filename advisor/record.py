@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from advisor import __version__
+from advisor import __version__, cells
 from advisor.assumptions import assumption_rows
+from advisor.costs import COST_DRIVERS, ONE_TIME_KEYS
 from advisor.decide import Decision, Finding
 from advisor.errors import RecordError
 from advisor.knowledge import Knowledge
@@ -32,7 +33,9 @@ SHOWN_DERIVATIONS = (
     "api.inference_per_request", "api.inference", "api.review", "self-host.gpu_seconds_per_request",
     "self-host.capacity_per_gpu", "self-host.gpus", "self-host.always_on_serving", "self-host.on_demand_serving",
     "self-host.training_run", "self-host.training_one_time", "self-host.labeling", "self-host.review",
-    "self-host.maintenance", "vendor-finetune.inference_per_request", "hybrid.inference",
+    "self-host.maintenance", "self-host.build_engineering", "self-host.eval_set", "self-host.build",
+    "self-host.build_calendar_weeks", "self-host.bridge", "self-host.tco", "vendor-finetune.inference_per_request",
+    "vendor-finetune.build", "vendor-finetune.bridge", "hybrid.inference",
 )
 
 
@@ -135,8 +138,7 @@ def _chart(decision: Decision) -> list[str]:
 
 
 def _finding_line(f: Finding) -> str:
-    effect = {"lean": f"leans {'toward' if f.weight > 0 else 'away from'} {f.option} ({f.weight:+d})",
-              "exclude": f"rules out {f.option}", "require": f"requires {f.option}"}.get(f.kind, f.kind)
+    effect = "priced into the costs" if f.kind == "derive" else cells.effect(f.kind, f.option, f.weight)
     return f"- **{md(f.criterion)}**: {md(f.because)} *{effect}; rule `{f.rule}`; source: {md(f.source)}*"
 
 
@@ -158,6 +160,12 @@ def _pros_cons(decision: Decision, option: Option) -> list[str]:
     lines = [f"### {option}", "", md(OPTION_TITLES[option]), ""]
     be = "" if option == "api" else (f", break-even in month {c.breakeven_month}" if c.breakeven_month else ", no break-even within the horizon")
     lines.append(f"- Cost: {usd(c.one_time_usd)} one-time, {usd(c.monthly_usd)} a month, {usd(c.tco_usd)} over {decision.report.horizon_months} months{be}")
+    cheapest = decision.cheapest
+    if decision.eligible(option) and option != cheapest:
+        gap = c.tco_usd - decision.report.options[cheapest].tco_usd
+        lines.append(f"- Bad: it costs {usd(gap)} more than {cheapest}, the cheapest eligible option")
+    elif decision.eligible(option) and option == cheapest:
+        lines.append("- Good: the cheapest eligible option over the horizon")
     for f in decision.findings:
         if f.kind == "lean" and f.option == option:
             lines.append(f"- {'Good' if f.weight > 0 else 'Bad'}, because {_lower_first(md(f.because))} (`{f.rule}`)")
@@ -176,20 +184,29 @@ def _uncertainty(decision: Decision) -> list[str]:
     for o in OPTIONS:
         p10, p50, p90 = unc.tco_usd[o]
         be = unc.breakeven_month.get(o) if o != "api" else None
-        be_text = "-" if be is None else " / ".join("never" if v is None else f"{v:g}" for v in be)
-        rows.append([o, f"{unc.win_probability[o] * 100:.1f} %", usd(p10), usd(p50), usd(p90), be_text])
-    lines += _table(["option", "wins", "TCO p10", "TCO p50", "TCO p90", "break-even month p10 / p50 / p90"], rows)
+        be_text = "-" if be is None else " / ".join(cells.breakeven_percentile(v) for v in be)
+        rows.append([
+            o, f"{unc.win_probability[o] * 100:.1f} %", f"{unc.cheapest_probability[o] * 100:.1f} %",
+            usd(p10), usd(p50), usd(p90), be_text,
+        ])
+    lines += _table(["option", "recommended", "cheapest", "TCO p10", "TCO p50", "TCO p90", "break-even month p10 / p50 / p90"], rows)
     lines += ["", f"Monte Carlo: {unc.samples:,} samples, seed {unc.seed}; {md(unc.distribution)}.", ""]
     if decision.flip_points:
-        lines += ["Flip points (the value past which the recommendation changes):", ""]
+        lines += ["Flip points (each input alone; the value past which the recommendation changes, checked on both sides):", ""]
         lines += _table(
             ["input", "direction", "value", "recommendation becomes"],
-            [[f"`{fp.input}`", fp.direction, f"{fp.value:,.6g}", fp.to] for fp in decision.flip_points],
+            [[f"`{fp.input}`", fp.direction, md(cells.flip_value(fp)), fp.to] for fp in decision.flip_points],
             "llrl",
         )
         lines.append("")
+    elif decision.flip_search:
+        lines += [md(cells.no_flip_sentence(decision.flip_search)), ""]
     if unc.tornado and unc.runner_up:
-        lines += [f"Sensitivity of the TCO gap ({unc.runner_up} minus {decision.option}) to each input, largest first:", ""]
+        lines += [
+            f"Sensitivity of the TCO gap between {decision.option} and its closest eligible competitor, "
+            f"{unc.runner_up} ({unc.runner_up} minus {decision.option}), to each input that moves either, largest first:",
+            "",
+        ]
         lines += _table(
             ["input", "low", "high", "gap at low", "gap at high"],
             [[f"`{r.input}`", f"{r.low:,.6g}", f"{r.high:,.6g}", usd(r.gap_at_low), usd(r.gap_at_high)] for r in unc.tornado[:10]],
@@ -234,9 +251,11 @@ def render_record(
     ]
 
     out += ["## Decision Drivers", ""]
-    drivers = [f for f in decision.findings if f.kind in {"lean", "exclude", "require"}]
-    drivers.sort(key=lambda f: (f.kind != "exclude", -abs(f.weight)))
-    out += [_finding_line(f) for f in drivers] or ["- No rule leaned either way; the costs decided."]
+    drivers = [f for f in decision.findings if f.kind in {"lean", "exclude", "require"} or f.fact in COST_DRIVERS]
+    drivers.sort(key=lambda f: (f.kind != "exclude", f.kind != "derive", -abs(f.weight)))
+    out += ["- **Cost**: money first; the cheapest eligible option over the horizon is recommended unless the leanings "
+            f"below favour another within {decision.tolerance_pct:g} % of it."]
+    out += [_finding_line(f) for f in drivers]
     out.append("")
 
     out += ["## Considered Options", ""]
@@ -252,16 +271,20 @@ def render_record(
     )
     out += ["", "### Consequences", ""]
     chosen = report.options[decision.option]
-    api = report.options["api"]
-    if decision.option != "api":
-        delta = api.tco_usd - chosen.tco_usd
-        word = "saves" if delta >= 0 else "costs"
-        out.append(f"- Good: over {a.horizon_months} months it {word} {usd(abs(delta))} against the API ({usd(chosen.tco_usd)} against {usd(api.tco_usd)}).")
+    for other in OPTIONS:
+        if other == decision.option or not decision.eligible(other):
+            continue  # savings count only against options that could be chosen
+        delta = report.options[other].tco_usd - chosen.tco_usd
+        if delta >= 0:
+            out.append(f"- Good: over {a.horizon_months} months it saves {usd(delta)} against {other} ({usd(chosen.tco_usd)} against {usd(report.options[other].tco_usd)}).")
+        else:
+            out.append(f"- Bad: over {a.horizon_months} months it costs {usd(-delta)} more than {other} ({usd(chosen.tco_usd)} against {usd(report.options[other].tco_usd)}).")
     for f in decision.findings:
         if f.kind == "lean" and f.option == decision.option:
             out.append(f"- {'Good' if f.weight > 0 else 'Bad'}: {md(f.because)}")
     if chosen.one_time_usd > 0:
-        out.append(f"- Bad: {usd(chosen.one_time_usd)} is spent up front (labeling and training) before any saving.")
+        parts = ", ".join(name.replace("_", " ") for name in ONE_TIME_KEYS if chosen.breakdown.get(name))
+        out.append(f"- Bad: {usd(chosen.one_time_usd)} is spent up front ({parts}) before any saving.")
     out.append("")
     advice = decision.advice()
     if advice:
@@ -277,9 +300,13 @@ def render_record(
     rows = []
     for o in OPTIONS:
         c = report.options[o]
-        be = "-" if o == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never")
-        rows.append([o + (" (chosen)" if o == decision.option else ""), usd(c.one_time_usd), usd(c.monthly_usd), f"${c.per_request_usd:,.5f}", usd(c.tco_usd), be])
-    out += _table(["option", "one-time", "monthly", "per request", f"TCO ({a.horizon_months} months)", "break-even"], rows)
+        rows.append([
+            o + (" (chosen)" if o == decision.option else "") + ("" if decision.eligible(o) else " (ruled out)"),
+            usd(c.one_time_usd), usd(c.breakdown["build"]), usd(c.breakdown["bridge"]), usd(c.monthly_usd),
+            cells.per_request(c.per_request_usd), usd(c.tco_usd), cells.breakeven(c, o == "api"),
+        ])
+    out += _table(["option", "one-time", "of it build", "of it bridge", "monthly", "per request", f"TCO ({a.horizon_months} months)", "break-even"], rows)
+    out += ["", "TCO is the one-time costs plus the monthly run cost from launch; until launch the bridge pays for the workload.", ""]
     out += ["", "Cumulative cost by month:", ""] + _chart(decision) + [""]
     out += _uncertainty(decision)
     out += _math(decision)
@@ -294,7 +321,7 @@ def render_record(
         out += ["### Warnings", ""] + [f"- {md(w)}" for w in decision.warnings] + [""]
     if explanation is not None:
         if explanation.model:
-            out += [f"### Explanation (generated by {md(explanation.model)}; every figure is the engine's)", ""]
+            out += [f"### Explanation (generated by {md(explanation.model)}; the tables above hold the engine's figures)", ""]
         else:
             out += ["### Explanation (written by buildbuy from the findings and figures)", ""]
         out += [html.escape(explanation.text, quote=False), ""]

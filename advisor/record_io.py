@@ -182,16 +182,18 @@ def revisit_command(record: Path, *, rules: list[Path], update: bool, as_json: b
     again = recompute(record, k, rules_extra=rules, today=today)
     result = again.revisit
     if as_json:
-        print(json.dumps(result.as_dict(), indent=2))
+        from advisor.report_json import dumps
+
+        print(dumps(result.as_dict()))
     else:
         print("\n".join(result.lines()))
     if update:
         from advisor.uncertainty import analyse
 
         # the same rule base as the comparison: the record's own packs plus any given now
-        analyse(again.decision, k, again.rules, samples=2000, seed=7)
+        analysed = analyse(again.decision, k, again.rules, samples=2000, seed=7)
         new_path = save_record(
-            again.decision, k, record.parent, supersedes=record.name, deciders=again.front.deciders,
+            analysed, k, record.parent, supersedes=record.name, deciders=again.front.deciders,
             rule_packs=[str(p.resolve()) for p in again.packs],
         )
         write_atomic(record, set_status(again.text, f"superseded by {new_path.name}"), force=True)

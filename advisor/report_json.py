@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 from advisor.assumptions import assumption_rows
@@ -14,6 +16,23 @@ SCHEMA = "buildbuy.decision/1"
 
 def _cents(x: float) -> float:
     return round(x, 2)
+
+
+def strict(value: Any) -> Any:
+    """The same data with every NaN or infinity replaced by null: JSON has no such numbers, and
+    strict parsers (Node's JSON.parse, Go's encoding/json) reject the bare tokens."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict(v) for v in value]
+    return value
+
+
+def dumps(data: Any) -> str:
+    """Strict JSON text: never NaN or Infinity."""
+    return json.dumps(strict(data), indent=2, allow_nan=False)
 
 
 def decision_json(decision: Decision, k: Knowledge) -> dict[str, Any]:
@@ -31,6 +50,7 @@ def decision_json(decision: Decision, k: Knowledge) -> dict[str, Any]:
             "tco_usd": _cents(c.tco_usd),
             "breakdown": {key: _cents(v) for key, v in c.breakdown.items()},
             "breakeven_month": c.breakeven_month,
+            "build_months": round(c.build_months, 4),
             "detail": c.detail,
         }
     out: dict[str, Any] = {
@@ -39,6 +59,9 @@ def decision_json(decision: Decision, k: Knowledge) -> dict[str, Any]:
             "option": decision.option,
             "confidence": decision.confidence,
             "summary": decision.summary,
+            "runner_up": decision.runner_up,
+            "cheapest": decision.cheapest,
+            "strategic_tolerance_pct": decision.tolerance_pct,
             "plan": [
                 {"phase": p.phase, "option": p.option, "action": p.action, "until": p.until} for p in decision.plan
             ],
@@ -60,9 +83,13 @@ def decision_json(decision: Decision, k: Knowledge) -> dict[str, Any]:
             {"input": fp.input, "value": fp.value, "to": fp.to, "direction": fp.direction}
             for fp in decision.flip_points
         ],
+        "flip_search": [
+            {"input": i.input, "low": i.low, "high": i.high} if not i.values else {"input": i.input, "values": list(i.values)}
+            for i in decision.flip_search
+        ],
         "assumptions": [a.as_dict() for a in assumption_rows(decision, k)],
         "warnings": list(decision.warnings),
     }
     if decision.uncertainty is not None:
         out["uncertainty"] = decision.uncertainty.as_dict()
-    return out
+    return strict(out)

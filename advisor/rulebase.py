@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from advisor.costs import COST_DRIVERS
 from advisor.datafiles import cached_parse, data_dir, describe_validation, read_toml
 from advisor.errors import RulesError
 from advisor.facts import FactType
@@ -218,11 +219,14 @@ def _name_rule(line: str, raw: Any) -> str:
     return f"{file}: rule {rid} (#{i + 1}): {field or '(rule)'}: {msg}"
 
 
-def check_rules(rules: list[LoadedRule], types: dict[str, tuple[FactType, tuple[str, ...]]]) -> None:
-    """Load-time checks pydantic cannot make: fact names, literal types, derived facts wired up."""
+def check_rules(
+    rules: list[LoadedRule], types: dict[str, tuple[FactType, tuple[str, ...]]], priced: tuple[str, ...] = COST_DRIVERS
+) -> None:
+    """Load-time checks pydantic cannot make: fact names, literal types, derived facts wired up.
+    `priced` names derived facts that the cost engine consumes (cost drivers)."""
     problems: list[str] = []
     produced = {r.rule.then.fact for r in rules if r.rule.then.kind == "derive"}
-    consumed: set[str] = set()
+    consumed: set[str] = set(priced)
     for loaded in rules:
         rule = loaded.rule
         for group in ("all", "any"):

@@ -52,6 +52,9 @@ class CompiledRules:
         self._order = {r.id: i for i, r in enumerate(rules)}
         self._fired: dict[str, list[str]] = {}
         self._derived: dict[str, set[str]] = {}
+        # A derived fact no rule joins on (a cost driver read only by the cost engine) is not
+        # asserted: durable raises on a fact that no rule matches.
+        self._joined = {c for r in rules for c in (*r.rule.when.all, *r.rule.when.any) if c.strip().startswith("derived ")}
         self.name = f"buildbuy{next(_NAMES)}"
         definition = {r.id: {**compile_rule(r.rule), "run": self._action(r)} for r in rules}
         try:
@@ -65,6 +68,8 @@ class CompiledRules:
     def _action(self, loaded: LoadedRule) -> Callable[[Any], None]:
         rule_id = loaded.id
         derives = loaded.rule.then.fact if loaded.rule.then.kind == "derive" else None
+        if derives is not None and f"derived {derives}" not in {" ".join(j.split()) for j in self._joined}:
+            derives = None
 
         def act(c: Any) -> None:  # exactly one parameter, or durable treats it as async
             sid = c.s.sid

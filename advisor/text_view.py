@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from advisor import cells
 from advisor.decide import Decision
 from advisor.money import usd
 from advisor.scenario import OPTIONS
 
 
 def options_table(decision: Decision) -> list[str]:
-    head = ("option", "eligible", "one-time", "monthly", "per request", "TCO", "break-even")
+    head = ("option", "eligible", "one-time", "build + bridge", "monthly", "per request", "TCO", "break-even")
     rows = [head]
     for option in OPTIONS:
         c = decision.report.options[option]
@@ -17,19 +18,20 @@ def options_table(decision: Decision) -> list[str]:
                 option + (" *" if option == decision.option else ""),
                 "yes" if decision.eligible(option) else "no: " + ", ".join(decision.excluded_by[option]),
                 usd(c.one_time_usd),
+                usd(c.breakdown["build"] + c.breakdown["bridge"]),
                 usd(c.monthly_usd),
-                f"${c.per_request_usd:,.5f}",
+                cells.per_request(c.per_request_usd),
                 usd(c.tco_usd),
-                "-" if option == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never"),
+                cells.breakeven(c, option == "api"),
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = []
     for n, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1])] + [
-            cell.rjust(width) for cell, width in zip(row[2:], widths[2:])
+        padded = [row[0].ljust(widths[0]), row[1].ljust(widths[1])] + [
+            cell.rjust(width) for cell, width in zip(row[2:], widths[2:], strict=True)
         ]
-        lines.append("  ".join(cells).rstrip())
+        lines.append("  ".join(padded).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return lines
@@ -47,21 +49,20 @@ def render_text(decision: Decision) -> str:
         "Plan:",
     ]
     out += [f"  {p.phase}. {p.option}: {p.action} Until: {p.until}." for p in decision.plan]
-    out += ["", f"Options over {a.horizon_months} months (* recommended):", *options_table(decision)]
+    out += ["", f"Options over {a.horizon_months} months (* recommended; TCO counts the run cost from launch, after the build):", *options_table(decision)]
     leans = [f for f in decision.findings if f.kind in {"lean", "exclude", "require"}]
     if leans:
         out += ["", "Findings:"]
         for f in sorted(leans, key=lambda f: (f.kind != "exclude", -abs(f.weight))):
-            effect = f"{f.kind} {f.option}" + (f" {f.weight:+d}" if f.kind == "lean" else "")
-            out.append(f"  [{f.rule}] {effect}: {f.because}")
+            out.append(f"  [{f.rule}] {cells.effect(f.kind, f.option, f.weight)}: {f.because}")
     advice = decision.advice()
     if advice:
         out += ["", "Advice:"] + [f"  - {f.because} [{f.rule}]" for f in advice]
     if decision.flip_points:
-        out += ["", "What would change the answer:"]
-        out += [f"  - {fp.input} {fp.direction} {fp.value:,.6g}: {fp.to}" for fp in decision.flip_points]
-    if decision.uncertainty is not None:
-        out += ["", decision.uncertainty.summary_line()]
+        out += ["", "What would change the answer (each input alone, verified on both sides):"]
+        out += [f"  - {cells.flip(fp)}" for fp in decision.flip_points]
+    elif decision.flip_search:
+        out += ["", "What would change the answer:", "  " + cells.no_flip_sentence(decision.flip_search)]
     defaulted = decision.scenario.defaulted
     if defaulted:
         out += ["", f"Defaults used for {len(defaulted)} answer(s): {', '.join(defaulted)}"]

@@ -1,40 +1,38 @@
-"""Provides flip points, a sensitivity (tornado) table and a seeded Monte Carlo over the decision.
+"""Provides the analysis of a decision: flip points (through the one threshold search), a
+sensitivity (tornado) table and a seeded Monte Carlo that re-ranks every sample money first.
 
-Every search re-runs the whole decision (costs and rules): the rule base caches its findings by
-the truth values of its conditions, so a sample only reaches durable_rules when it lands in a
-new combination of conditions. Pure: no I/O.
+Every sample re-runs the whole decision (costs, rules, ranking): the rule base caches its
+findings by the truth values of its conditions, so a sample only reaches durable_rules when it
+lands in a new combination of conditions. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-from advisor.decide import Decision, FlipPoint, RuleBase, evaluate
+from advisor.cells import flip_value
+from advisor.decide import Decision, RuleBase, chooser, evaluate, with_analysis
 from advisor.knowledge import Knowledge
 from advisor.scenario import OPTIONS, Answers, Option, Scenario
+from advisor.search import FlipPoint, Searched, current, search_all
 
-# Inputs whose flip points are searched: numeric answers plus price scales.
-FLIP_INPUTS = (
-    "daily_requests", "labeled_examples", "api_accuracy", "finetuned_accuracy", "review_rate_api",
-    "review_rate_finetuned", "cost_per_review", "input_tokens", "output_tokens", "horizon_months",
-    "gpu_price_factor", "api_price_factor",
-)
 # Inputs sampled by the Monte Carlo and swung by the tornado. Examples on hand are a fact, not a
 # forecast, so they are not sampled. The fine-tuned review rate and accuracy move with the API's
-# (TIED): the claimed gain is kept, the level is uncertain.
+# (with_tied): the claimed gain is kept, the level is uncertain.
 UNCERTAIN_ANSWERS = (
     "daily_requests", "input_tokens", "output_tokens", "peak_to_average", "examples_to_label",
     "api_accuracy", "review_rate_api", "cost_per_review",
 )
-TIED = {"review_rate_api": "review_rate_finetuned", "api_accuracy": "finetuned_accuracy"}
 UNCERTAIN_FIGURES = (
     "token_reduction", "serving_utilization", "training_efficiency", "tokens_per_example", "epochs",
     "run_overhead_hours", "experiment_runs", "retrain_runs_per_month", "labeling_qa_overhead",
     "ml_engineer_usd_per_year", "maintenance_fte_self_host", "maintenance_fte_hybrid",
     "maintenance_fte_vendor_finetune", "hybrid_core_share", "api_price_factor", "gpu_price_factor",
+    "build_weeks_self_host", "build_weeks_hybrid", "build_weeks_vendor_finetune", "failed_attempt_factor",
+    "eval_set_examples", "labeling_examples_per_week", "distill_quality", "contractor_premium",
+    "rapid_change_retrain_factor", "rapid_change_relabel_share", "compliance_review_usd", "vendor_review_usd",
 )
 _INTS = {n for n, f in Answers.model_fields.items() if f.annotation is int}
 _PERCENT = {"api_accuracy", "finetuned_accuracy", "review_rate_api", "review_rate_finetuned"}
@@ -43,11 +41,7 @@ Range = tuple[float, float, float]  # low, mode, high
 
 
 def _current(scenario: Scenario, k: Knowledge, name: str) -> float:
-    if name in Answers.model_fields:
-        return float(getattr(scenario.answers, name))
-    if name in scenario.overrides:
-        return float(scenario.overrides[name])
-    return float(k.figures[name].value)  # type: ignore[arg-type]
+    return float(current(scenario, k, name))
 
 
 def _clip(name: str, value: float) -> float | int:
@@ -98,82 +92,11 @@ def with_tied(scenario: Scenario, changes: dict[str, float | int]) -> dict[str, 
     return out
 
 
-def _search_range(scenario: Scenario, k: Knowledge, name: str) -> tuple[float, float]:
-    value = _current(scenario, k, name)
-    if name in _PERCENT:
-        return 0.0, 100.0
-    if name in {"gpu_price_factor", "api_price_factor"}:
-        return 0.1, 4.0
-    if name == "horizon_months":
-        return 1.0, 120.0
-    spec = k.answers[name]
-    low = min(float(spec.low or 0), value)
-    high = max(float(spec.high or value), value)
-    if name == "daily_requests":
-        high = max(high, value * 10)
-    return low, high
-
-
-class _Chooser:
-    """Re-decides variants of one scenario, the option only (no plan, no summary)."""
-
-    def __init__(self, scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> None:
-        self.scenario, self.k, self.rules, self.today = scenario, k, rules, today
-        self.calls = 0
-
-    def option(self, **changes: float | int) -> Option:
-        self.calls += 1
-        variant = self.scenario.with_changes(**changes) if changes else self.scenario
-        return evaluate(variant, self.k, self.rules, self.today).option
-
-
-def _grid(low: float, high: float, steps: int, geometric: bool) -> list[float]:
-    if geometric:
-        ratio = (high / low) ** (1 / steps)
-        return [low * ratio**i for i in range(steps + 1)]
-    return [low + (high - low) * i / steps for i in range(steps + 1)]
-
-
-def _bisect(chooser: _Chooser, name: str, same: float, other: float, base: Option) -> tuple[float, Option]:
-    """Narrow [same, other] to the boundary; returns the first value past it and the option there."""
-    is_int = name in _INTS
-    tolerance = 1 if is_int else max(abs(other - same) * 1e-6, 1e-9)
-    while abs(other - same) > tolerance:
-        mid = (same + other) / 2
-        if is_int:
-            mid = math.floor(mid) if other > same else math.ceil(mid)
-            if mid in (same, other):
-                break
-        if chooser.option(**{name: mid}) == base:
-            same = mid
-        else:
-            other = mid
-    return other, chooser.option(**{name: int(other) if is_int else other})
-
-
-def flip_points(decision: Decision, k: Knowledge, rules: RuleBase, steps: int = 12) -> list[FlipPoint]:
-    """For each input, the nearest value above and below today's where the recommendation changes."""
-    chooser = _Chooser(decision.scenario, k, rules, decision.today)
-    base = decision.option
-    found: list[FlipPoint] = []
-    for name in FLIP_INPUTS:
-        value = _current(decision.scenario, k, name)
-        low, high = _search_range(decision.scenario, k, name)
-        for direction, end in (("above", high), ("below", low)):
-            if (direction == "above" and end <= value) or (direction == "below" and end >= value):
-                continue
-            geometric = name == "daily_requests" and min(value, end) > 0 and max(value, end) / min(value, end) > 20
-            points = _grid(value, end, steps, geometric) if geometric else _grid(value, end, steps, False)
-            if name in _INTS:
-                points = sorted({int(round(p)) for p in points}, reverse=(direction == "below"))
-            previous = value
-            for point in points[1:]:
-                if chooser.option(**{name: point}) != base:
-                    boundary, to = _bisect(chooser, name, previous, point, base)
-                    found.append(FlipPoint(name, boundary, to, direction))  # type: ignore[arg-type]
-                    break
-                previous = point
-    return found
+def flip_points(decision: Decision, k: Knowledge, rules: RuleBase) -> tuple[list[FlipPoint], list[Searched]]:
+    """Every answer (numeric ones over their plausible range, yes/no and choices at each value)
+    and every sampled figure: the nearest value at which the recommendation changes."""
+    choose = chooser(decision.scenario, k, rules, decision.today)
+    return search_all(choose, decision.scenario, k, decision.option, UNCERTAIN_FIGURES)
 
 
 @dataclass(frozen=True)
@@ -190,22 +113,28 @@ class TornadoRow:
 
 
 def tornado(decision: Decision, k: Knowledge, ranges: dict[str, Range]) -> list[TornadoRow]:
-    """How far each input's low and high move the TCO gap (runner-up minus recommended)."""
+    """How far each input's low and high move the TCO gap between the recommendation and its
+    closest eligible competitor (the runner-up); inputs that move neither are left out."""
     runner = decision.runner_up
     if runner is None:
         return []
     from advisor.costs import price_options
 
-    def gap(**changes: float | int) -> float:
-        report = price_options(decision.scenario.with_changes(**with_tied(decision.scenario, changes)), k, decision.today)
-        return report.options[runner].tco_usd - report.options[decision.option].tco_usd
+    def tcos(**changes: float | int) -> tuple[float, float]:
+        variant = decision.scenario.with_changes(**with_tied(decision.scenario, changes))
+        report = price_options(variant, k, decision.today, decision.report.drivers)
+        return report.options[runner].tco_usd, report.options[decision.option].tco_usd
 
+    base = tcos()
     rows = []
     for name, (low, _, high) in ranges.items():
         if low == high:
             continue
         lo, hi = _clip(name, low), _clip(name, high)
-        rows.append(TornadoRow(name, float(lo), float(hi), gap(**{name: lo}), gap(**{name: hi})))
+        at_low, at_high = tcos(**{name: lo}), tcos(**{name: hi})
+        if all(abs(x - y) < 0.005 for pair in (at_low, at_high) for x, y in zip(pair, base, strict=True)):
+            continue  # moves neither option's TCO
+        rows.append(TornadoRow(name, float(lo), float(hi), at_low[0] - at_low[1], at_high[0] - at_high[1]))
     rows.sort(key=lambda r: -r.swing)
     return rows
 
@@ -217,19 +146,24 @@ def _percentiles(values: list[float], qs: tuple[float, ...] = (0.1, 0.5, 0.9)) -
     for q in qs:
         pos = q * (n - 1)
         lo, hi = math.floor(pos), math.ceil(pos)
-        out.append(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+        if ordered[lo] == ordered[hi] or math.isinf(ordered[hi]):
+            # inf - inf is NaN: a percentile that reaches 'never' is 'never', not NaN
+            out.append(ordered[hi] if pos - lo > 0 else ordered[lo])
+        else:
+            out.append(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Uncertainty:
     samples: int
     seed: int
     distribution: str
-    win_probability: dict[Option, float]
+    win_probability: dict[Option, float]  # share of samples in which each option is recommended
+    cheapest_probability: dict[Option, float]  # share in which each option is the cheapest eligible
     tco_usd: dict[Option, list[float]]
     breakeven_month: dict[Option, list[float | None]]
-    tornado: list[TornadoRow] = field(default_factory=list)
+    tornado: tuple[TornadoRow, ...] = ()
     headline: str = ""
     runner_up: Option | None = None
 
@@ -239,8 +173,10 @@ class Uncertainty:
             "seed": self.seed,
             "distribution": self.distribution,
             "win_probability": self.win_probability,
+            "cheapest_probability": self.cheapest_probability,
             "tco_usd": {o: [round(v, 2) for v in vals] for o, vals in self.tco_usd.items()},
             "breakeven_month": self.breakeven_month,
+            "sensitivity_against": self.runner_up,
             "sensitivity": [
                 {
                     "input": r.input,
@@ -253,6 +189,12 @@ class Uncertainty:
                 for r in self.tornado
             ],
         }
+
+    @property
+    def most_often_cheapest(self) -> Option | None:
+        if not self.samples:
+            return None
+        return max(OPTIONS, key=lambda o: (self.cheapest_probability[o], -OPTIONS.index(o)))
 
     def summary_line(self) -> str:
         return self.headline
@@ -278,9 +220,12 @@ def monte_carlo(
     decision: Decision, k: Knowledge, rules: RuleBase, *, samples: int, seed: int,
     ranges: dict[str, Range] | None = None,
 ) -> Uncertainty:
+    """Sample the uncertain inputs and re-run the whole decision on each sample: how often each
+    option is recommended (money first, as decide() ranks) and how often it is the cheapest."""
     ranges = ranges if ranges is not None else plausible_ranges(decision.scenario, k)
     rng = random.Random(seed)
     wins: dict[Option, int] = dict.fromkeys(OPTIONS, 0)
+    cheapest: dict[Option, int] = dict.fromkeys(OPTIONS, 0)
     tcos: dict[Option, list[float]] = {o: [] for o in OPTIONS}
     breakevens: dict[Option, list[float]] = {o: [] for o in OPTIONS if o != "api"}
     varying = {n: r for n, r in ranges.items() if r[0] != r[2]}
@@ -288,52 +233,56 @@ def monte_carlo(
         changes = {n: _clip(n, _draw(rng, lo, mode, hi)) for n, (lo, mode, hi) in varying.items()}
         ev = evaluate(decision.scenario.with_changes(**with_tied(decision.scenario, changes)), k, rules, decision.today)
         wins[ev.option] += 1
+        if ev.cheapest is not None:
+            cheapest[ev.cheapest] += 1
         for option in OPTIONS:
             cost = ev.report.options[option]
             tcos[option].append(cost.tco_usd)
             if option != "api":
                 breakevens[option].append(float(cost.breakeven_month) if cost.breakeven_month else math.inf)
-    probability = {o: wins[o] / samples for o in OPTIONS}
+    n = max(samples, 1)
     breakeven = {
-        o: [None if math.isinf(v) else round(v, 1) for v in _percentiles(vals)] for o, vals in breakevens.items()
+        o: [None if math.isinf(v) else round(v, 1) for v in _percentiles(vals)] if vals else [None, None, None]
+        for o, vals in breakevens.items()
     }
     return Uncertainty(
-        samples, seed, DISTRIBUTION, probability, {o: _percentiles(v) for o, v in tcos.items()}, breakeven
+        samples, seed, DISTRIBUTION, {o: wins[o] / n for o in OPTIONS}, {o: cheapest[o] / n for o in OPTIONS},
+        {o: _percentiles(v) if v else [0.0, 0.0, 0.0] for o, v in tcos.items()}, breakeven,
     )
 
 
-_UNITS = {"daily_requests": " requests/day", "labeled_examples": " labeled examples", "horizon_months": " months"}
-
-
-def _describe_flip(fp: FlipPoint) -> str:
-    value = f"{fp.value:,.0f}" if fp.input in _INTS else f"{fp.value:,.3g}"
-    unit = _UNITS.get(fp.input, "")
-    if fp.input in _PERCENT:
-        unit = " %"
+def describe_flip(fp: FlipPoint) -> str:
+    """One flip point in words, with its unit."""
+    if fp.direction == "equals":
+        return f"it flips to {fp.to} if {fp.input} is {flip_value(fp)}"
     if fp.input.endswith("_price_factor"):
-        what = fp.input.replace("_price_factor", "").upper() if fp.input.startswith("api") else "GPU"
-        return f"it flips to {fp.to} if the {what} price moves to {value}x today's"
-    return f"it flips to {fp.to} {fp.direction} {value}{unit} ({fp.input})"
+        what = "API" if fp.input.startswith("api") else "GPU"
+        return f"it flips to {fp.to} if the {what} price moves to {float(fp.value):,.3g}x today's"
+    return f"it flips to {fp.to} {fp.direction} {flip_value(fp)} ({fp.input})"
 
 
-def headline(decision: Decision, unc: Uncertainty) -> str:
+def headline(decision: Decision, unc: Uncertainty, flips: list[FlipPoint]) -> str:
     share = unc.win_probability[decision.option] * 100
-    line = f"{decision.option} wins in {share:.0f} % of plausible futures ({unc.samples:,} samples)"
-    flips = decision.flip_points
+    cheap = unc.cheapest_probability[decision.option] * 100
+    line = (
+        f"Across {unc.samples:,} sampled futures {decision.option} is recommended in {share:.0f} % "
+        f"and cheapest in {cheap:.0f} %"
+    )
+    other = unc.most_often_cheapest
+    if other is not None and other != decision.option:
+        line += f"; {other} is the cheapest most often ({unc.cheapest_probability[other] * 100:.0f} %)"
     preferred = [f for f in flips if f.input == "daily_requests"] or flips
     if preferred:
-        line += "; " + _describe_flip(preferred[0])
+        line += "; " + describe_flip(preferred[0])
     return line + "."
 
 
 def analyse(decision: Decision, k: Knowledge, rules: RuleBase, *, samples: int = 2000, seed: int = 7) -> Decision:
-    """Fill the decision's flip points and uncertainty in place (and return it)."""
-    decision.flip_points = flip_points(decision, k, rules)
+    """A new Decision with flip points, the Monte Carlo and the tornado, its confidence and
+    summary recomputed from them. The decision given is not changed."""
+    flips, searched = flip_points(decision, k, rules)
     unc = monte_carlo(decision, k, rules, samples=samples, seed=seed)
-    unc.tornado = tornado(decision, k, plausible_ranges(decision.scenario, k))
-    unc.runner_up = decision.runner_up
-    unc.headline = headline(decision, unc)
-    decision.uncertainty = unc
-    decision.summary = f"{decision.summary} {unc.headline[0].upper()}{unc.headline[1:]}"
-    return decision
-
+    rows = tornado(decision, k, plausible_ranges(decision.scenario, k))
+    unc = replace(unc, tornado=tuple(rows), runner_up=decision.runner_up)
+    unc = replace(unc, headline=headline(decision, unc, flips) if samples else "")
+    return with_analysis(decision, flips, searched, unc)

@@ -44,9 +44,10 @@ def test_options_shape_and_arithmetic(contract):
         assert set(o["breakdown"]) >= {"inference", "review", "maintenance", "training", "labeling"}
         monthly = sum(o["breakdown"][key] for key in ("inference", "review", "maintenance", "training"))
         assert monthly == pytest.approx(o["monthly_usd"], abs=0.05)
-        one_time = o["breakdown"]["labeling"] + o["breakdown"]["training_one_time"]
-        assert one_time == pytest.approx(o["one_time_usd"], abs=0.02)
-        assert o["tco_usd"] == pytest.approx(o["one_time_usd"] + 24 * o["monthly_usd"], abs=1.0)
+        one_time = sum(o["breakdown"][key] for key in ("labeling", "training_one_time", "build", "bridge"))
+        assert one_time == pytest.approx(o["one_time_usd"], abs=0.05)
+        run_months = max(0.0, 24 - o["build_months"])
+        assert o["tco_usd"] == pytest.approx(o["one_time_usd"] + run_months * o["monthly_usd"], rel=1e-4)
         assert o["eligible"] == (o["excluded_by"] == [])
         assert option != "api" or o["breakeven_month"] is None
 
@@ -56,7 +57,13 @@ def test_findings_and_flip_points_shape(contract):
         assert f["kind"] in {"lean", "require", "exclude", "advise", "derive"}
         assert f["rule"] and f["because"] and f["source"]
     for fp in contract["flip_points"]:
-        assert fp["input"] and fp["to"] in OPTIONS and isinstance(fp["value"], (int, float))
+        assert fp["input"] and fp["to"] in OPTIONS and fp["direction"] in {"above", "below", "equals"}
+        if fp["direction"] == "equals":
+            assert isinstance(fp["value"], (bool, str))
+        else:
+            assert isinstance(fp["value"], (int, float)) and not isinstance(fp["value"], bool)
+    searched = {s["input"] for s in contract["flip_search"]}
+    assert {"daily_requests", "data_must_stay_in_house", "industry", "token_reduction"} <= searched
 
 
 def test_assumptions_carry_source_and_date(contract):
@@ -71,7 +78,9 @@ def test_uncertainty_block(contract):
     unc = contract["uncertainty"]
     assert unc["samples"] == 300 and unc["seed"] == 7
     assert sum(unc["win_probability"].values()) == pytest.approx(1.0)
+    assert sum(unc["cheapest_probability"].values()) == pytest.approx(1.0)
     assert set(unc["tco_usd"]) == set(OPTIONS)
+    assert unc["sensitivity_against"] == contract["recommendation"]["runner_up"]
 
 
 def test_example_command_prints_a_complete_valid_answers_file(capsys, tmp_path):

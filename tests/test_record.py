@@ -116,6 +116,35 @@ def test_hostile_use_case_cannot_break_the_record(decision, k, hostile):
     assert parse_record(text).answers["use_case"] == hostile  # the front matter keeps it exactly
 
 
+def test_consequences_count_savings_only_against_eligible_options_and_call_a_loss_a_cost(k, rules, decision):
+    d = decision(daily_requests=20_000, labeled_examples=300, examples_to_label=0, industry="healthcare",
+                 data_must_stay_in_house=True, labeling_task="expert")
+    text = render_record(analyse(d, k, rules, samples=50, seed=1), k)
+    consequences = text.split("### Consequences")[1].split("##")[0]
+    # api, vendor-finetune and hybrid are ruled out: no saving is booked against them
+    assert "against api" not in consequences and "than api" not in consequences
+    assert "Good: over" not in consequences or "saves" in consequences
+    strategic = decision(
+        daily_requests=400_000, labeled_examples=6_000, examples_to_label=0, industry="insurance",
+        proprietary_data_advantage=True, ml_engineers=2, review_rate_api=8, review_rate_finetuned=2, cost_per_review=4,
+        assumptions={"strategic_tolerance_pct": 50},
+    )
+    text = render_record(strategic, k)
+    consequences = text.split("### Consequences")[1].split("##")[0]
+    gap = strategic.report.options["self-host"].tco_usd - strategic.report.options["vendor-finetune"].tco_usd
+    assert f"- Bad: over 24 months it costs ${gap:,.2f} more than vendor-finetune" in consequences
+    for line in consequences.splitlines():
+        if line.startswith("- Good: over"):
+            assert " saves " in line
+
+
+def test_record_break_even_percentiles_never_show_nan(k, rules, decision):
+    d = decision(daily_requests=2_000, labeled_examples=3_000)  # fine-tunes rarely pay back here
+    text = render_record(analyse(d, k, rules, samples=100, seed=3), k)
+    assert not re.search(r"\bnan\b", text.lower())
+    assert "never" in text
+
+
 def test_md_escaping():
     assert md("a | b") == "a \\| b"
     assert md("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
@@ -126,7 +155,7 @@ def test_md_escaping():
 def test_revisit_unchanged_changed_and_corrupt(example_decision, k, tmp_path, capsys):
     path = save_record(example_decision, k, tmp_path)
     assert main(["revisit", str(path)]) == 0
-    assert "The recommendation stands: self-host." in capsys.readouterr().out
+    assert f"The recommendation stands: {example_decision.option}." in capsys.readouterr().out
 
     edited = tmp_path / "edited.md"
     edited.write_text(
@@ -137,7 +166,7 @@ def test_revisit_unchanged_changed_and_corrupt(example_decision, k, tmp_path, ca
     )
     assert main(["revisit", str(edited)]) == 1
     out = capsys.readouterr().out
-    assert "The recommendation changed: self-host -> " in out
+    assert "The recommendation changed: vendor-finetune -> " in out
     assert "api.monthly_usd: $" in out and "Figures that moved:" in out
 
     corrupt = tmp_path / "corrupt.md"
@@ -184,7 +213,7 @@ def test_decide_out_writes_the_same_renderer_output(k, tmp_path, capsys):
 
 def test_committed_example_record_still_stands(capsys):
     assert main(["revisit", str(ROOT / "examples" / "decisions" / "0001-claims-triage.md")]) == 0
-    assert "The recommendation stands: self-host." in capsys.readouterr().out
+    assert "The recommendation stands: vendor-finetune." in capsys.readouterr().out
 
 
 def test_rule_packs_deciders_and_status_are_kept_for_revisit(tmp_path, capsys):

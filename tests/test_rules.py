@@ -9,6 +9,7 @@ import pytest
 
 from advisor.cli import main
 from advisor.decide import RuleBase, decide, load_rulebase
+from advisor.errors import RulesError
 from advisor.facts import build_facts, fact_types
 from advisor.costs import price_options
 from advisor.rulebase import Condition, bundled_rule_files, load_rule_files, parse_condition
@@ -105,16 +106,24 @@ def test_every_bundled_rule_is_sourced_and_explained(rules):
 # --- whole scenarios with clear answers --------------------------------------------------------
 
 
-def test_high_volume_regulated_insurer_builds(decision):
+def test_high_volume_regulated_insurer_fine_tunes_at_the_lowest_cost(decision):
     d = decision(
         use_case="claims triage", daily_requests=400_000, labeled_examples=6_000, examples_to_label=0,
         industry="insurance", requirements_volatility="stable", product_stage="scaling",
         api_accuracy=72, finetuned_accuracy=94, review_rate_api=8, review_rate_finetuned=2,
         cost_per_review=4, proprietary_data_advantage=True, ml_engineers=2, peak_to_average=2,
     )
-    assert d.option == "self-host"
-    assert d.confidence == "high"
-    assert d.plan[0].option == "self-host"
+    costs = {o: c.tco_usd for o, c in d.report.options.items()}
+    # The hosted fine-tune is cheapest by more than the 10 % tolerance, so the leanings toward
+    # self-host (proprietary data, regulated industry) cannot carry it.
+    assert d.option == "vendor-finetune" == d.cheapest
+    assert costs["self-host"] > costs["vendor-finetune"] * 1.10
+    assert d.scores["self-host"] > d.scores["vendor-finetune"]
+    assert d.runner_up == "self-host"
+    # The regulated industry is priced: a vendor review and a model validation in the build.
+    assert "compliance_review" in d.report.drivers
+    assert d.report.options["api"].breakdown["build"] == pytest.approx(10_000)
+    assert [p.option for p in d.plan] == ["api", "vendor-finetune"]
 
 
 def test_exploring_startup_with_200_examples_buys(decision):
@@ -122,22 +131,28 @@ def test_exploring_startup_with_200_examples_buys(decision):
         daily_requests=3_000, labeled_examples=200, examples_to_label=0, product_stage="exploring",
         requirements_volatility="rapid", ml_engineers=0.5,
     )
-    assert d.option == "api"
-    assert {"stage.exploring", "data.too_few", "change.rapid"} <= {f.rule for f in d.findings}
+    assert d.option == "api" == d.cheapest
+    assert {"stage.exploring", "change.rapid", "change.rapid.cost", "data.short"} <= {f.rule for f in d.findings}
+    # The gap to 1,000 examples is priced into every fine-tuned option instead of a penalty.
+    assert d.report.options["self-host"].breakdown["labeling"] > 0
 
 
 def test_hospital_with_in_house_data_never_gets_a_vendor_option(decision):
     d = decision(
-        daily_requests=20_000, labeled_examples=300, industry="healthcare", data_must_stay_in_house=True,
-        labeling_task="expert",
+        daily_requests=20_000, labeled_examples=300, examples_to_label=0, industry="healthcare",
+        data_must_stay_in_house=True, labeling_task="expert",
     )
     assert d.option == "self-host"
     assert not d.eligible("api") and not d.eligible("vendor-finetune") and not d.eligible("hybrid")
     assert d.excluded_by["api"] == ["privacy.no_vendor_api"]
-    # too little data: an open base model in house now, fine-tuned later
+    # too little data: an open base model in house now, fine-tuned once the floor is reached
     assert [p.option for p in d.plan] == ["self-host", "self-host"]
-    assert "base model" in d.plan[0].action and d.plan[0].until == "labeled_examples >= 1,000"
+    assert "base model" in d.plan[0].action and d.plan[0].until.startswith("labeled_examples >= 1,000 and ")
     assert "privacy.base_model_first" in {f.rule for f in d.advice()}
+    # no vendor may see the data, so the bridge is the own base model, not an API bill
+    assert d.report.options["self-host"].detail["bridge_paid_by"] == "in-house base model"
+    # 700 expert labels at $10 with 25 % QA reach the floor
+    assert d.report.options["self-host"].breakdown["labeling"] == pytest.approx(700 * 10 * 1.25)
 
 
 def test_tiny_volume_with_moving_requirements_buys(decision):
@@ -156,17 +171,57 @@ def test_api_now_with_a_trigger_to_build_later(decision):
     assert d.plan[0].until.startswith("labeled_examples >= 1,000 and daily_requests >= ")
 
 
-def test_vendor_finetune_waits_for_data_on_the_api(decision):
+def test_plan_trigger_is_the_daily_requests_flip_point(decision, k, rules):
+    from advisor.uncertainty import flip_points
+
+    d = decision(daily_requests=20_000, labeled_examples=3_000, api_model="gpt-4o-mini")
+    assert d.option == "api"
+    flips, _ = flip_points(d, k, rules)
+    up = next(f for f in flips if f.input == "daily_requests" and f.direction == "above")
+    trigger = int(d.plan[0].until.split("daily_requests >= ")[1].replace(",", ""))
+    # one search: the plan shows the flip point, rounded up to two significant digits
+    assert up.value <= trigger < up.value * 1.1
+    assert d.plan[1].option == up.to
+
+
+def test_vendor_finetune_bridges_on_the_api_while_it_is_built(decision):
     d = decision(daily_requests=20_000, labeled_examples=300, examples_to_label=2_000)
-    assert d.option == "vendor-finetune"
+    assert d.option == "vendor-finetune" == d.cheapest
     assert [p.option for p in d.plan] == ["api", "vendor-finetune"]
-    assert d.plan[0].until == "labeled_examples >= 1,000"
+    assert d.plan[0].until.startswith("vendor-finetune is built and evaluated (about ")
+    assert d.report.options["vendor-finetune"].breakdown["bridge"] > 0
 
 
-def test_no_ml_engineer_steers_away_from_self_host(decision):
+def test_no_ml_engineer_prices_contracted_engineering(decision):
     d = decision(daily_requests=300_000, labeled_examples=5_000, ml_engineers=0)
-    assert d.option not in {"self-host", "hybrid"}
-    assert d.scores["self-host"] < d.scores["vendor-finetune"]
+    assert "no_ml_owner" in d.report.drivers
+    assert d.option == d.cheapest
+    own = d.report.options["self-host"].breakdown
+    staffed = decision(daily_requests=300_000, labeled_examples=5_000, ml_engineers=1).report.options["self-host"].breakdown
+    assert own["maintenance"] == pytest.approx(1.5 * staffed["maintenance"])
+    assert own["build"] > staffed["build"]
+
+
+def test_leanings_pick_a_dearer_option_only_within_the_tolerance(decision):
+    # Proprietary data and a regulated industry lean toward self-host; vendor-finetune is cheaper.
+    answers = dict(
+        daily_requests=400_000, labeled_examples=6_000, examples_to_label=0, industry="insurance",
+        proprietary_data_advantage=True, ml_engineers=2, review_rate_api=8, review_rate_finetuned=2, cost_per_review=4,
+    )
+    strict = decision(**answers, assumptions={"strategic_tolerance_pct": 0})
+    loose = decision(**answers, assumptions={"strategic_tolerance_pct": 50})
+    assert strict.option == strict.cheapest == "vendor-finetune"
+    assert loose.option == "self-host" and loose.cheapest == "vendor-finetune" and loose.strategic
+    gap = loose.report.options["self-host"].tco_usd - loose.report.options["vendor-finetune"].tco_usd
+    assert f"vendor-finetune is ${gap:,.0f}" in loose.summary and "cheaper; self-host is preferred" in loose.summary
+    assert loose.runner_up == "vendor-finetune"
+
+
+def test_an_option_built_after_the_horizon_ends_is_not_eligible(decision):
+    d = decision(daily_requests=150_000, labeled_examples=5_000, horizon_months=1)
+    for option in ("self-host", "hybrid"):
+        assert "launch.after_horizon" in d.excluded_by[option]
+    assert d.option in {"api", "vendor-finetune"}
 
 
 # --- engine behaviour --------------------------------------------------------------------------
@@ -276,7 +331,18 @@ def test_rules_listing_shows_every_rule(capsys):
     out = capsys.readouterr().out
     for rule_id in BUNDLED:
         assert rule_id in out
-    assert "exclude api" in out and "lean self-host +3" in out
+    assert "exclude api" in out and "lean self-host +2" in out
+    assert "derive rapid_change (priced by the cost engine)" in out
+
+
+def test_a_cost_driver_may_not_read_cost_figures(k, tmp_path):
+    pack = tmp_path / "bad.toml"
+    pack.write_text(
+        '[[rule]]\nid = "p.x"\ncriterion = "c"\nwhen.all = ["self_host_tco > 1000"]\n'
+        'then = { kind = "derive", fact = "rapid_change" }\nbecause = "A driver read from a cost figure."\nsource = "test"\n'
+    )
+    with pytest.raises(RulesError, match="cost driver 'rapid_change' from 'self_host_tco'"):
+        RuleBase(load_rule_files(bundled_rule_files() + [pack]), k)
 
 
 def test_volume_alone_does_not_beat_economics(decision):

@@ -68,7 +68,7 @@ async def test_typed_interview_reaches_the_engines_answer(k, rules):
         ),
         k, rules, TODAY,
     )
-    assert shown.option == expected.option == "self-host"
+    assert shown.option == expected.option == "vendor-finetune"
     assert shown.report.options["self-host"].tco_usd == pytest.approx(expected.report.options["self-host"].tco_usd)
     assert shown.uncertainty is not None
 

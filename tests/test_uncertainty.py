@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.decide import evaluate
-from advisor.uncertainty import _INTS, analyse, flip_points, monte_carlo, plausible_ranges
+from advisor.uncertainty import _INTS, analyse, flip_points, monte_carlo, plausible_ranges, tornado
 from tests.conftest import TODAY
 
 
@@ -22,9 +22,13 @@ def builder(decision):
 
 
 def test_every_flip_point_is_a_real_boundary(k, rules, builder):
-    flips = flip_points(builder, k, rules)
+    flips, searched = flip_points(builder, k, rules)
     assert flips, "this scenario flips somewhere in its plausible range"
+    assert {s.input for s in searched} >= {"daily_requests", "industry", "data_must_stay_in_house", "ml_engineers", "peak_to_average"}
     for fp in flips:
+        if fp.direction == "equals":
+            assert option_at(k, rules, builder, fp.input, fp.value) == fp.to != builder.option
+            continue
         step = 1 if fp.input in _INTS else max(abs(fp.value) * 1e-5, 1e-7)
         before = fp.value - step if fp.direction == "above" else fp.value + step
         assert option_at(k, rules, builder, fp.input, fp.value) == fp.to
@@ -33,7 +37,7 @@ def test_every_flip_point_is_a_real_boundary(k, rules, builder):
 
 def test_monotone_input_gives_a_single_flip(k, rules, decision):
     d = decision(daily_requests=100_000, labeled_examples=3_000, api_model="gpt-4o-mini", ml_engineers=1)
-    volume = [fp for fp in flip_points(d, k, rules) if fp.input == "daily_requests"]
+    volume = [fp for fp in flip_points(d, k, rules)[0] if fp.input == "daily_requests"]
     assert len(volume) == 1
     [fp] = volume
     # the flip is real and there is no second change between it and the edge of the range
@@ -80,9 +84,82 @@ def test_fine_tuned_figures_keep_their_claimed_gain(scenario):
 
 
 def test_tornado_is_sorted_and_the_headline_is_written(k, rules, builder):
-    analyse(builder, k, rules, samples=200, seed=3)
-    rows = builder.uncertainty.tornado
+    analysed = analyse(builder, k, rules, samples=200, seed=3)
+    assert builder.uncertainty is None  # the analysis returns a new decision
+    unc = analysed.uncertainty
+    rows = unc.tornado
     assert rows and [r.swing for r in rows] == sorted((r.swing for r in rows), reverse=True)
-    line = builder.uncertainty.summary_line()
-    assert line.startswith(f"{builder.option} wins in ")
-    assert "% of plausible futures" in line
+    assert unc.runner_up == analysed.runner_up
+    line = unc.summary_line()
+    assert line.startswith(f"Across 200 sampled futures {analysed.option} is recommended in ")
+    assert line in analysed.summary
+
+
+def test_tornado_measures_the_gap_to_the_closest_competitor_and_skips_inputs_that_move_neither(k, rules, builder):
+    rows = tornado(builder, k, plausible_ranges(builder.scenario, k))
+    runner = builder.runner_up
+    names = {r.input for r in rows}
+    # the hybrid share moves only the hybrid option: neither the recommendation nor its competitor
+    assert builder.option != "hybrid" and runner != "hybrid"
+    assert "hybrid_core_share" not in names and "maintenance_fte_hybrid" not in names
+    [volume] = [r for r in rows if r.input == "daily_requests"]
+    low = builder.scenario.with_changes(daily_requests=int(volume.low))
+    from advisor.costs import price_options
+
+    report = price_options(low, k, TODAY, builder.report.drivers)
+    assert volume.gap_at_low == pytest.approx(report.options[runner].tco_usd - report.options[builder.option].tco_usd)
+
+
+def test_cheapest_probability_counts_the_cheapest_eligible_option(k, rules, decision):
+    d = decision(daily_requests=20_000, labeled_examples=300, examples_to_label=2_000)
+    unc = monte_carlo(d, k, rules, samples=200, seed=5)
+    assert sum(unc.cheapest_probability.values()) == pytest.approx(1.0)
+    # with no leanings, the recommendation is the cheapest in every sample
+    assert unc.win_probability == unc.cheapest_probability
+
+
+def test_summary_names_the_option_most_often_cheapest_when_it_is_not_the_recommendation(k, rules, decision):
+    d = decision(
+        daily_requests=400_000, labeled_examples=6_000, examples_to_label=0, industry="insurance",
+        proprietary_data_advantage=True, ml_engineers=2, review_rate_api=8, review_rate_finetuned=2, cost_per_review=4,
+        assumptions={"strategic_tolerance_pct": 50},
+    )
+    analysed = analyse(d, k, rules, samples=200, seed=2)
+    unc = analysed.uncertainty
+    assert analysed.option == "self-host" and unc.most_often_cheapest == "vendor-finetune"
+    assert "vendor-finetune is the cheapest most often" in analysed.summary
+
+
+def test_finance_build_case_reports_verified_flip_points(k, rules, decision):
+    """150,000 a day, 70 -> 95 % accuracy, review 10 % -> 1 % at $20, 12,000 labeled examples."""
+    d = decision(
+        daily_requests=150_000, api_accuracy=70, finetuned_accuracy=95, review_rate_api=10, review_rate_finetuned=1,
+        cost_per_review=20, labeled_examples=12_000, industry="finance",
+    )
+    flips, searched = flip_points(d, k, rules)
+    assert flips
+    for fp in flips:
+        assert option_at(k, rules, d, fp.input, fp.value) == fp.to != d.option
+    assert {"review_rate_finetuned", "data_must_stay_in_house"} <= {fp.input for fp in flips}
+
+
+def test_no_flip_point_says_what_was_searched(k, tmp_path):
+    from advisor import cells
+    from advisor.decide import decide, load_rulebase
+    from advisor.scenario import build_scenario
+    from advisor.text_view import render_text
+
+    pack = tmp_path / "policy.toml"
+    pack.write_text(
+        '[[rule]]\nid = "policy.own_model"\ncriterion = "policy"\nwhen.all = ["daily_requests >= 0"]\n'
+        'then = { kind = "require", option = "self-host" }\nbecause = "Our policy: every model runs on our own GPUs."\n'
+        'source = "our platform policy"\n'
+    )
+    rules = load_rulebase(k, [pack])
+    d = decide(build_scenario({"daily_requests": 150_000, "labeled_examples": 5_000}, k), k, rules, TODAY)
+    analysed = analyse(d, k, rules, samples=0)
+    # a policy requires self-host whatever the numbers: nothing flips within any range
+    assert analysed.option == "self-host" and analysed.flip_points == () and analysed.flip_search
+    text = render_text(analysed)
+    assert cells.no_flip_sentence(analysed.flip_search) in text
+    assert "daily_requests 1,000 requests/day to 1,500,000 requests/day" in text

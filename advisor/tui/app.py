@@ -134,7 +134,7 @@ class BuildBuyApp(App[None]):
         try:
             decision = decide(scenario, engine.k, engine.rules, engine.today)
             if self.samples:
-                analyse(decision, engine.k, engine.rules, samples=self.samples)
+                decision = analyse(decision, engine.k, engine.rules, samples=self.samples)
         except BuildBuyError as exc:
             self.call_from_thread(self.notify, exc.problems[0], title="Cannot decide", severity="error")
             return

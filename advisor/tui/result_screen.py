@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
+from advisor import cells
 from advisor.assumptions import assumption_rows
 from advisor.decide import Decision
 from advisor.errors import BuildBuyError
@@ -144,16 +145,17 @@ class ResultScreen(Screen[None]):
         text = Text()
         if unc is None:
             return Text("The uncertainty analysis did not run.")
-        text.append("Win probability across plausible futures\n", style="bold")
+        text.append("Share of plausible futures in which each option is recommended / cheapest\n", style="bold")
         for option in OPTIONS:
             p = unc.win_probability[option]
             text.append(f"{option:<16}{p * 100:5.1f} % ", style=COLORS[option])
-            text.append(bar(p, 30) + "\n", style=COLORS[option])
+            text.append(bar(p, 30), style=COLORS[option])
+            text.append(f"  cheapest {unc.cheapest_probability[option] * 100:5.1f} %\n")
         text.append(f"\n{unc.summary_line()}\n", style="italic")
         rows = unc.tornado[:10]
         if rows:
             runner = unc.runner_up
-            text.append(f"\nWhat moves the TCO gap ({runner} minus {d.option}) most, low..high\n", style="bold")
+            text.append(f"\nWhat moves the TCO gap to the closest competitor ({runner} minus {d.option}) most, low..high\n", style="bold")
             widest = max(r.swing for r in rows) or 1.0
             for r in rows:
                 text.append(f"{r.input:<28}")
@@ -162,7 +164,9 @@ class ResultScreen(Screen[None]):
         if d.flip_points:
             text.append("\nFlip points\n", style="bold")
             for fp in d.flip_points:
-                text.append(f"  {fp.input} {fp.direction} {fp.value:,.6g}: {fp.to}\n")
+                text.append(f"  {cells.flip(fp)}\n")
+        elif d.flip_search:
+            text.append(f"\n{cells.no_flip_sentence(d.flip_search)}\n")
         return text
 
     @on(OptionList.OptionHighlighted, "#math-list")
