@@ -3,29 +3,38 @@ figures, for a named audience. It is what users see without an API key, or when 
 
 from __future__ import annotations
 
+from advisor import cells
 from advisor.decide import Decision
 from advisor.money import usd0
 from advisor.scenario import OPTIONS
 
-AUDIENCES = ("engineering lead", "finance partner", "executive")
-
 
 def _costs(decision: Decision) -> list[str]:
+    """The same money story as the summary: the cost, the cheapest eligible option if it was
+    passed over, the closest competitor, and the API only when it could be chosen."""
     r = decision.report
     chosen, api = r.options[decision.option], r.options["api"]
     lines = [
-        f"- **{decision.option}**: {usd0(chosen.one_time_usd)} one-time, {usd0(chosen.monthly_usd)} a month, "
+        f"- **{decision.option}**: {usd0(chosen.one_time_usd)} one-time (build {usd0(chosen.breakdown['build'])}, "
+        f"bridge {usd0(chosen.breakdown['bridge'])}), then {usd0(chosen.monthly_usd)} a month, "
         f"{usd0(chosen.tco_usd)} over {r.horizon_months} months."
     ]
-    if decision.option != "api":
+    cheapest = decision.cheapest
+    if decision.option != cheapest:
+        gap = chosen.tco_usd - r.options[cheapest].tco_usd
+        lines.append(
+            f"- {cheapest} is cheaper by {usd0(gap)}; {decision.option} is preferred within the "
+            f"{decision.tolerance_pct:g} % strategic tolerance."
+        )
+    if decision.option != "api" and decision.eligible("api"):
         delta = api.tco_usd - chosen.tco_usd
         be = f"it breaks even in month {chosen.breakeven_month}" if chosen.breakeven_month else "it does not break even within the horizon"
         lines.append(
             f"- Against the API ({usd0(api.tco_usd)}) it {'saves' if delta >= 0 else 'costs an extra'} {usd0(abs(delta))}; {be}."
         )
     runner = decision.runner_up
-    if runner:
-        lines.append(f"- The runner-up, {runner}, would cost {usd0(r.options[runner].tco_usd)}.")
+    if runner and not (decision.strategic and runner == cheapest):  # already named above
+        lines.append(f"- The closest eligible competitor, {runner}, would cost {usd0(r.options[runner].tco_usd)}.")
     return lines
 
 
@@ -39,7 +48,9 @@ def written_explanation(decision: Decision, audience: str = "engineering lead") 
     unc = decision.uncertainty
     out = [f"**Recommendation: {decision.option}** ({decision.confidence} confidence)."]
     if audience == "executive":
-        reason = leaning[0].because if leaning else "it is the cheapest eligible option"
+        reason = (leaning[0].because if leaning else "it is the cheapest eligible option") if decision.strategic else (
+            "it is the cheapest eligible option over the horizon"
+        )
         out.append(f"The main reason: {reason}")
         out += _costs(decision)[:2]
         if unc is not None:
@@ -58,7 +69,9 @@ def written_explanation(decision: Decision, audience: str = "engineering lead") 
             )
             out.append("")
     out.append("**Why**")
-    out += [f"- {f.because}" for f in leaning[:4]] or ["- It is the cheapest eligible option over the horizon."]
+    if not decision.strategic:
+        out.append("- It is the cheapest eligible option over the horizon.")
+    out += [f"- {f.because}" for f in leaning[:4]]
     if against:
         out += ["", "**What speaks against it**"] + [f"- {f.because}" for f in against[:3]]
     if excluded:
@@ -75,5 +88,7 @@ def written_explanation(decision: Decision, audience: str = "engineering lead") 
             out += ["", "**Watch out for**"] + [f"- {f.because}" for f in advice]
         if decision.flip_points:
             fp = decision.flip_points[0]
-            out += ["", f"The answer changes to {fp.to} when {fp.input} goes {fp.direction} {fp.value:,.6g}."]
+            out += ["", f"The answer changes when {cells.flip(fp)}."]
+        elif decision.flip_search:
+            out += ["", cells.no_flip_sentence(decision.flip_search)]
     return "\n".join(out) + "\n"
