@@ -233,3 +233,13 @@ def test_rule_packs_deciders_and_status_are_kept_for_revisit(tmp_path, capsys):
     capsys.readouterr()
     assert main(["revisit", str(path)]) == 0  # recomputed with the same pack, it stands
     assert "- Deciders: Ada" in path.read_text()
+
+
+def test_readme_cost_table_is_the_example_records():
+    def table(text: str) -> str:
+        start = text.index("| option | one-time")
+        return text[start : text.index("\n\n", start)]
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    record = (ROOT / "examples" / "decisions" / "0001-claims-triage.md").read_text(encoding="utf-8")
+    assert table(readme) == table(record)
