@@ -26,6 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("answers", type=Path, help="answers TOML file ([answers], optional [assumptions])")
     p.add_argument("--json", action="store_true", help="print the buildbuy.decision/1 JSON")
     p.add_argument("--rules", type=Path, action="append", default=[], metavar="PACK", help="add a rule pack (repeatable)")
+    p.add_argument(
+        "--assumptions", type=Path, action="append", default=[], metavar="FILE",
+        help="an [assumptions] file (e.g. from `buildbuy calibrate`) that overrides knowledge figures (repeatable)",
+    )
     p.add_argument("--out", type=Path, metavar="PATH", help="write the decision record to a folder or file")
     p.add_argument("--force", action="store_true", help="let --out overwrite an existing file")
     p.add_argument("--status", default="proposed", choices=["proposed", "accepted"], help="MADR status of the record")
@@ -34,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="Monte Carlo seed")
     p.add_argument("--explain", action="store_true", help="add a plain-language explanation")
     p.add_argument("--audience", default="engineering lead", choices=["engineering lead", "finance partner", "executive"])
+
+    p = sub.add_parser("calibrate", help="turn a `vllm bench serve --save-result` JSON into serving rates for --assumptions")
+    p.add_argument("bench", type=Path, metavar="BENCH.json")
+    p.add_argument("--gpu", default="h100-sxm", help="the GPU the benchmark ran on (default h100-sxm)")
+    p.add_argument("--gpus", type=int, default=1, help="GPUs the benchmarked server used (tensor parallel; default 1)")
+    p.add_argument("--model-size", default="8b", help="the model size class benchmarked (8b or 70b; default 8b)")
+    p.add_argument("--out", type=Path, default=Path("buildbuy-calibration.toml"), metavar="FILE", help="where to write the assumptions file")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
     sub.add_parser("example", help="print a complete, commented answers file")
     sub.add_parser("knowledge", help="list every knowledge figure with its source and as_of")
@@ -59,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_tui()
         handler = {
             "decide": _decide,
+            "calibrate": _calibrate,
             "example": _example,
             "knowledge": _knowledge,
             "rules": _rules,
@@ -89,6 +102,11 @@ def _decide(args: argparse.Namespace) -> int:
 
     k = load_knowledge()
     scenario = load_answers_file(args.answers, k)
+    if args.assumptions:
+        from advisor.calibrate import read_assumptions
+
+        for path in args.assumptions:  # later files win, and all win over the answers file's own
+            scenario = scenario.with_changes(**read_assumptions(path, k))
     rules = load_rulebase(k, args.rules)
     decision = decide(scenario, k, rules, _today())
     if args.samples:
@@ -122,6 +140,27 @@ def _decide(args: argparse.Namespace) -> int:
         if explanation is not None:
             print("\nExplanation" + (f" ({explanation.note})" if explanation.note else "") + ":\n")
             print(explanation.text)
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from advisor.calibrate import read_bench
+    from advisor.errors import InputError
+    from advisor.knowledge import load_knowledge
+
+    result = read_bench(args.bench, load_knowledge(), gpu=args.gpu, gpus=args.gpus, model_size=args.model_size)
+    if args.out.resolve() == args.bench.resolve():
+        raise InputError(f"--out {args.out}: that is the benchmark file itself; choose another path")
+    if args.out.exists() and not args.force:
+        raise InputError(f"--out {args.out}: exists; pass --force to overwrite it")
+    try:
+        args.out.write_text(result.toml(), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--out {args.out}: cannot write it ({exc.strerror})") from None
+    print(
+        f"buildbuy: wrote {args.out}: prefill {result.prefill_tps:,.0f} and decode {result.decode_tps:,.0f} "
+        f"tokens/s per {result.gpu}; use it with `buildbuy decide ANSWERS.toml --assumptions {args.out}`"
+    )
     return 0
 
 

@@ -11,7 +11,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
 
-from advisor.knowledge import GpuOffer, Knowledge, VendorOffer
+from advisor.capacity import Efficiencies, capacity
+from advisor.knowledge import IN_HOUSE_HOSTING, GpuOffer, Knowledge, VendorOffer
 from advisor.prices import TokenPrice, token_price
 from advisor.scenario import OPTIONS, Option, Scenario
 
@@ -129,9 +130,24 @@ def _round_up(hours: float, unit_hours: float) -> float:
     return _ceil(hours / unit_hours) * unit_hours if hours > 0 else 0.0
 
 
+def _offer(ctx: _Ctx) -> tuple[GpuOffer, str]:
+    """The GPU offer the build path rents, and why: the one answered, unless the data must stay in
+    house and it is a marketplace offer; then the cheapest offer that can hold such data."""
+    chosen = ctx.k.offer(ctx.a.gpu, ctx.a.gpu_provider)
+    assert chosen is not None, "validated in build_scenario"
+    if not ctx.a.data_must_stay_in_house or chosen.hosting in IN_HOUSE_HOSTING:
+        return chosen, f"{chosen.provider} {chosen.gpu} ({chosen.hosting}), as answered"
+    same_gpu = [o for o in ctx.k.gpu_offers if o.gpu == chosen.gpu and o.hosting in IN_HOUSE_HOSTING]
+    pool = same_gpu or [o for o in ctx.k.gpu_offers if o.hosting in IN_HOUSE_HOSTING]
+    best = min(pool, key=lambda o: (o.usd_per_hour, o.provider))
+    return best, (
+        f"data must stay in house: {chosen.provider} is a {chosen.hosting} offer, so the cheapest "
+        f"{best.hosting} offer, {best.provider} {best.gpu}, is used"
+    )
+
+
 def _gpu(ctx: _Ctx) -> tuple[GpuOffer, float]:
-    offer = ctx.k.offer(ctx.a.gpu, ctx.a.gpu_provider)
-    assert offer is not None, "validated in build_scenario"
+    offer, _ = _offer(ctx)
     ctx.used.add(f"gpu offer {offer.gpu} at {offer.provider}")
     factor = ctx.fig("gpu_price_factor")
     if "gpu_usd_per_hour" in ctx.s.overrides:
@@ -141,20 +157,33 @@ def _gpu(ctx: _Ctx) -> tuple[GpuOffer, float]:
     return offer, offer.usd_per_hour * factor
 
 
+def _tier(ctx: _Ctx, model: str) -> str:
+    """The cheapest tier the work allows: batch when it can wait for a batch, flex (priced as
+    batch) when nobody waits on it and the model has one, else standard."""
+    if ctx.a.batch_ok:
+        return "batch"
+    flex = {m.strip() for m in ctx.text_fig("flex_models").split(",")}
+    if not ctx.a.latency_sensitive and model in flex:
+        return "flex"
+    return "standard"
+
+
 def _api_price(ctx: _Ctx) -> TokenPrice:
-    price = token_price(ctx.a.api_model, batch=ctx.a.batch_ok)
+    tier = _tier(ctx, ctx.a.api_model)
+    price = token_price(ctx.a.api_model, batch=tier != "standard")
+    if tier == "flex" and price.batch:
+        price = replace(price, source=price.source.replace("(batch processing)", "(flex processing, priced as batch)"))
     inp = ctx.s.overrides.get("api_input_usd_per_mtok")
     out = ctx.s.overrides.get("api_output_usd_per_mtok")
     factor = ctx.fig("api_price_factor")
     if inp is not None or out is not None or factor != 1.0:
-        price = TokenPrice(
-            price.model,
-            price.provider,
-            (float(inp) if inp is not None else price.input_usd_per_mtok) * factor,
-            (float(out) if out is not None else price.output_usd_per_mtok) * factor,
-            price.batch,
-            price.source if inp is None and out is None else "override in the answers file",
-            price.verified,
+        cached = price.cached_input_usd_per_mtok
+        price = replace(
+            price,
+            input_usd_per_mtok=(float(inp) if inp is not None else price.input_usd_per_mtok) * factor,
+            output_usd_per_mtok=(float(out) if out is not None else price.output_usd_per_mtok) * factor,
+            source=price.source if inp is None and out is None else "override in the answers file",
+            cached_input_usd_per_mtok=cached * factor if cached is not None and inp is None else None,
         )
     ctx.sources["api_price"] = price.source
     return price
@@ -164,15 +193,22 @@ def _review(ctx: _Ctx, requests_per_day: float, rate_percent: float) -> float:
     return requests_per_day * rate_percent / 100 * ctx.a.cost_per_review * DAYS_PER_MONTH
 
 
-def _maintenance(ctx: _Ctx, fte_figure: str, *, contracted: bool = False) -> tuple[float, Derivation]:
-    fte = ctx.fig(fte_figure)
+def _maintenance(
+    ctx: _Ctx, fte_figure: str, *, contracted: bool = False, own_gpus: float = 0, on_call: bool = False
+) -> tuple[float, Derivation]:
+    """The model's own upkeep, plus operations that grow with the GPUs served in house and a 24/7
+    on-call rota when people wait on an in-house service."""
+    base = ctx.fig(fte_figure)
+    per_gpu = ctx.fig("maintenance_fte_per_gpu") if own_gpus else 0.0
+    oncall = ctx.fig("oncall_fte") if on_call else 0.0
     yearly = ctx.fig("ml_engineer_usd_per_year")
     premium = ctx.fig("contractor_premium") if contracted else 1.0
+    fte = base + per_gpu * own_gpus + oncall
     value = fte * yearly / 12 * premium
     return value, Derivation(
         "maintenance",
-        "fte x ml_engineer_usd_per_year / 12 x contractor_premium",
-        {"fte": fte, "usd_per_year": yearly, "contractor_premium": premium},
+        "(base_fte + fte_per_gpu x gpus + oncall_fte) x ml_engineer_usd_per_year / 12 x contractor_premium",
+        {"base_fte": base, "fte_per_gpu": per_gpu, "gpus": own_gpus, "oncall_fte": oncall, "usd_per_year": yearly, "contractor_premium": premium},
         value,
     )
 
@@ -271,7 +307,9 @@ def _finish(
     one_time_usd = sum(one_time.values())
     monthly_usd = sum(monthly.values())
     requests = ctx.a.daily_requests * DAYS_PER_MONTH
-    per_request = monthly_usd / requests if requests else 0.0
+    # The per-request figure is what serving a request costs (tokens or GPU time); review and
+    # maintenance are shown in their own columns.
+    per_request = monthly.get("inference", 0.0) / requests if requests else 0.0
     breakdown = dict.fromkeys(BREAKDOWN_KEYS, 0.0)
     breakdown.update(monthly)
     breakdown.update(one_time)
@@ -282,8 +320,8 @@ def _finish(
         Derivation("monthly", " + ".join(monthly) or "0", dict(monthly), monthly_usd),
         Derivation(
             "per_request",
-            "monthly / (daily_requests x 365/12)",
-            {"monthly": monthly_usd, "requests_per_month": requests},
+            "inference / (daily_requests x 365/12)",
+            {"inference": monthly.get("inference", 0.0), "requests_per_month": requests},
             per_request,
             "USD/request",
         ),
@@ -300,26 +338,29 @@ def _finish(
     )
 
 
+def _token_derivation(name: str, price: TokenPrice, in_tok: float, out_tok: float, cached_share: float, value: float) -> Derivation:
+    cached_rate = price.cached_input_usd_per_mtok if price.cached_input_usd_per_mtok is not None else price.input_usd_per_mtok
+    return Derivation(
+        name,
+        "(input_tokens x (1 - cached_share) x input_price + input_tokens x cached_share x cached_price + output_tokens x output_price) / 1e6",
+        {
+            "input_tokens": in_tok, "cached_share": cached_share, "input_price": price.input_usd_per_mtok,
+            "cached_price": cached_rate, "output_tokens": out_tok, "output_price": price.output_usd_per_mtok,
+        },
+        value,
+        "USD/request",
+    )
+
+
 def _api(ctx: _Ctx) -> OptionCost:
     a = ctx.a
     price = _api_price(ctx)
-    per_req = price.per_request(a.input_tokens, a.output_tokens)
+    per_req = price.per_request(a.input_tokens, a.output_tokens, a.cached_input_share)
     inference = a.daily_requests * per_req * DAYS_PER_MONTH
     review = _review(ctx, a.daily_requests, a.review_rate_api)
     maintenance, d_maint = _maintenance(ctx, "maintenance_fte_api")
     derivations = [
-        Derivation(
-            "inference_per_request",
-            "(input_tokens x input_price + output_tokens x output_price) / 1e6",
-            {
-                "input_tokens": a.input_tokens,
-                "input_price": price.input_usd_per_mtok,
-                "output_tokens": a.output_tokens,
-                "output_price": price.output_usd_per_mtok,
-            },
-            per_req,
-            "USD/request",
-        ),
+        _token_derivation("inference_per_request", price, a.input_tokens, a.output_tokens, a.cached_input_share, per_req),
         Derivation(
             "inference",
             "daily_requests x per_request x 365/12",
@@ -336,6 +377,7 @@ def _api(ctx: _Ctx) -> OptionCost:
     ]
     detail: dict[str, float | str | bool] = {
         "model": price.model, "provider": price.provider, "batch_pricing": price.batch, "price_verified": price.verified,
+        "tier": _tier(ctx, a.api_model),
     }
     compliance = _compliance(ctx, "api")
     one_time = {"build": compliance} if compliance else {}
@@ -344,30 +386,65 @@ def _api(ctx: _Ctx) -> OptionCost:
     return _finish("api", ctx, one_time, {"inference": inference, "review": review, "maintenance": maintenance}, derivations, detail)
 
 
-def _serving(
-    ctx: _Ctx, daily: float, in_tok: float, out_tok: float, floor_gpus: int
-) -> tuple[float, list[Derivation], dict[str, float | str | bool]]:
-    """Monthly GPU cost of serving `daily` requests; the cheaper of always-on and (if batch_ok) on-demand."""
-    a = ctx.a
-    offer, usd_hour = _gpu(ctx)
+def _efficiencies(ctx: _Ctx) -> Efficiencies:
+    return Efficiencies(
+        prefill=ctx.fig("serving_prefill_efficiency"),
+        bandwidth=ctx.fig("serving_bandwidth_efficiency"),
+        decode_compute=ctx.fig("serving_decode_compute_efficiency"),
+        max_batch=ctx.fig("serving_max_batch"),
+        memory_fraction=ctx.fig("serving_memory_fraction"),
+        kv_bytes=ctx.fig("kv_bytes_per_value"),
+    )
+
+
+def _gpu_seconds(ctx: _Ctx, gpu: str, in_tok: float, out_tok: float) -> tuple[float, Derivation, dict[str, float | str | bool]]:
+    """GPU-seconds per request: a team's own measured rates when given (`buildbuy calibrate`),
+    else the roofline model with the KV-cache limit for the chosen model size class."""
     size = ctx.text_fig("serving_model_size")
-    tp = next(t for t in ctx.k.throughput if t.gpu == offer.gpu and t.model_size == size)
-    ctx.used.add(f"throughput {tp.model_size} on {tp.gpu}")
-    ctx.sources[f"throughput_{tp.gpu}"] = tp.source
-    gpu_s = in_tok / tp.prefill_tps + out_tok / tp.decode_tps
+    if "prefill_tps" in ctx.s.overrides and "decode_tps" in ctx.s.overrides:
+        prefill, decode = ctx.fig("prefill_tps"), ctx.fig("decode_tps")
+        seconds = in_tok / prefill + out_tok / decode
+        return seconds, Derivation(
+            "gpu_seconds_per_request",
+            "input_tokens / prefill_tps + output_tokens / decode_tps (measured rates)",
+            {"input_tokens": in_tok, "prefill_tps": prefill, "output_tokens": out_tok, "decode_tps": decode},
+            seconds,
+            "GPU-s",
+        ), {"model_size": size, "capacity_model": "measured rates"}
+    model = ctx.k.model_class(size)
+    compute = next(c for c in ctx.k.gpu_compute if c.gpu == gpu)
+    assert model is not None, "validated in build_scenario"
+    ctx.used |= {f"model class {model.name}", f"peak compute {gpu}"}
+    cap = capacity(model, compute, _efficiencies(ctx), in_tok, out_tok)
+    return cap.gpu_seconds, Derivation(
+        "gpu_seconds_per_request",
+        "replica_gpus x (input_tokens / prefill_tps + output_tokens / decode_tps), roofline with the KV-cache limit",
+        {
+            "replica_gpus": cap.replica_gpus, "input_tokens": in_tok, "prefill_tps": cap.prefill_tps,
+            "output_tokens": out_tok, "decode_tps": cap.decode_tps, "batch": cap.batch, "kv_tokens": cap.kv_tokens,
+        },
+        cap.gpu_seconds,
+        "GPU-s",
+    ), {"model_size": size, "capacity_model": "roofline", "replica_gpus": cap.replica_gpus, "decode_batch": round(cap.batch, 1)}
+
+
+def _serving(
+    ctx: _Ctx, daily: float, in_tok: float, out_tok: float, floor_gpus: int,
+    gpu: str, usd_hour: float, billing_hours: float, where: str,
+) -> tuple[float, list[Derivation], dict[str, float | str | bool]]:
+    """Monthly GPU cost of serving `daily` requests on `gpu` at `usd_hour`; the cheaper of
+    always-on and (if the work can wait) on-demand hours."""
+    a = ctx.a
+    gpu_s, d_seconds, model_detail = _gpu_seconds(ctx, gpu, in_tok, out_tok)
     util = ctx.fig("serving_utilization")
     peak_rps = daily / SECONDS_PER_DAY * a.peak_to_average
     capacity_rps = util / gpu_s if gpu_s > 0 else math.inf
-    gpus = max(floor_gpus, _ceil(peak_rps / capacity_rps) if capacity_rps != math.inf else 0)
+    replica = int(model_detail.get("replica_gpus", 1))
+    needed = _ceil(peak_rps / capacity_rps) if capacity_rps != math.inf else 0
+    gpus = max(floor_gpus * replica, _ceil(needed / replica) * replica)  # whole replicas
     always_on = gpus * usd_hour * HOURS_PER_MONTH
     derivations = [
-        Derivation(
-            "gpu_seconds_per_request",
-            "input_tokens / prefill_tps + output_tokens / decode_tps",
-            {"input_tokens": in_tok, "prefill_tps": tp.prefill_tps, "output_tokens": out_tok, "decode_tps": tp.decode_tps},
-            gpu_s,
-            "GPU-s",
-        ),
+        d_seconds,
         Derivation(
             "capacity_per_gpu",
             "serving_utilization / gpu_seconds_per_request",
@@ -377,8 +454,8 @@ def _serving(
         ),
         Derivation(
             "gpus",
-            "max(floor, ceil(daily_requests / 86400 x peak_to_average / capacity_per_gpu))",
-            {"floor": floor_gpus, "daily_requests": daily, "peak_to_average": a.peak_to_average, "capacity_per_gpu": capacity_rps},
+            "whole replicas of max(floor, ceil(daily_requests / 86400 x peak_to_average / capacity_per_gpu))",
+            {"floor": floor_gpus, "replica_gpus": replica, "daily_requests": daily, "peak_to_average": a.peak_to_average, "capacity_per_gpu": capacity_rps},
             gpus,
             "GPUs",
         ),
@@ -390,22 +467,23 @@ def _serving(
         ),
     ]
     detail: dict[str, float | str | bool] = {
-        "gpu": f"{offer.gpu} at {offer.provider}",
+        "gpu": where,
         "usd_per_gpu_hour": usd_hour,
         "gpus": gpus,
         "capacity_per_gpu_rps": capacity_rps,
         "serving": "always-on",
+        **model_detail,
     }
     if a.batch_ok and not a.latency_sensitive:
         batch_util = ctx.fig("batch_utilization")
         startup = ctx.fig("batch_startup_hours") if daily > 0 else 0.0
-        hours = _round_up(daily * gpu_s / batch_util / 3600 + startup, offer.billing_hours)
+        hours = _round_up(daily * gpu_s / batch_util / 3600 + startup, billing_hours)
         on_demand = hours * usd_hour * DAYS_PER_MONTH
         derivations.append(
             Derivation(
                 "on_demand_serving",
-                "roundup(daily_requests x gpu_seconds_per_request / batch_utilization / 3600 + startup_hours, billing) x usd_per_gpu_hour x 365/12",
-                {"daily_requests": daily, "gpu_seconds_per_request": gpu_s, "batch_utilization": batch_util, "startup_hours": startup, "billing": offer.billing, "usd_per_gpu_hour": usd_hour},
+                "roundup(daily_requests x gpu_seconds_per_request / batch_utilization / 3600 + startup_hours, billing_hours) x usd_per_gpu_hour x 365/12",
+                {"daily_requests": daily, "gpu_seconds_per_request": gpu_s, "batch_utilization": batch_util, "startup_hours": startup, "billing_hours": billing_hours, "usd_per_gpu_hour": usd_hour},
                 on_demand,
             )
         )
@@ -415,16 +493,37 @@ def _serving(
     return always_on, derivations, detail
 
 
+def _own_serving(
+    ctx: _Ctx, daily: float, in_tok: float, out_tok: float, floor_gpus: int
+) -> tuple[float, list[Derivation], dict[str, float | str | bool]]:
+    """Serving on the GPU offer the build path rents, with its hosting class and why it was used."""
+    offer, why = _offer(ctx)
+    _, usd_hour = _gpu(ctx)
+    serving, derivations, detail = _serving(
+        ctx, daily, in_tok, out_tok, floor_gpus, offer.gpu, usd_hour, offer.billing_hours, f"{offer.gpu} at {offer.provider}"
+    )
+    detail.update(hosting=offer.hosting, hosting_reason=why)
+    return serving, derivations, detail
+
+
+def _params_billion(ctx: _Ctx) -> float:
+    """The served model's size: the size class's own figure unless model_params_billion is set."""
+    if "model_params_billion" in ctx.s.overrides:
+        return ctx.fig("model_params_billion")
+    model = ctx.k.model_class(ctx.text_fig("serving_model_size"))
+    return model.params_billion if model is not None else ctx.fig("model_params_billion")
+
+
 def _training_run_gpu(ctx: _Ctx, usd_hour: float, examples: float) -> tuple[float, Derivation]:
-    offer = ctx.k.offer(ctx.a.gpu, ctx.a.gpu_provider)
-    assert offer is not None
+    offer, _ = _offer(ctx)
     peak = next(c.peak_tflops for c in ctx.k.gpu_compute if c.gpu == offer.gpu)
     ctx.used.add(f"peak compute {offer.gpu}")
     method_name = ctx.text_fig("finetune_method")
     method = next(m for m in ctx.k.methods if m.name == method_name)
     ctx.used.add(f"training method {method.name}")
     tokens = _training_tokens(ctx, examples)
-    flops = tokens * ctx.fig("flops_per_param_token") * ctx.fig("model_params_billion") * 1e9 * method.compute_factor
+    params = _params_billion(ctx)
+    flops = tokens * ctx.fig("flops_per_param_token") * params * 1e9 * method.compute_factor
     compute_hours = flops / (peak * 1e12 * ctx.fig("training_efficiency")) / 3600
     hours = compute_hours + ctx.fig("run_overhead_hours")
     cost = hours * usd_hour
@@ -434,7 +533,7 @@ def _training_run_gpu(ctx: _Ctx, usd_hour: float, examples: float) -> tuple[floa
         {
             "tokens": tokens,
             "flops_per_param_token": ctx.fig("flops_per_param_token"),
-            "params": ctx.fig("model_params_billion") * 1e9,
+            "params": params * 1e9,
             "method_factor": method.compute_factor,
             "peak_flops": peak * 1e12,
             "efficiency": ctx.fig("training_efficiency"),
@@ -564,7 +663,12 @@ class _Run:
 def _finetuned(ctx: _Ctx, option: Option, run: _Run, data: _Data, api_monthly: float) -> OptionCost:
     contracted = "no_ml_owner" in ctx.drivers
     train_once, train_monthly, d_train = _training(ctx, run.run_cost, data)
-    maintenance, d_maint = _maintenance(ctx, f"maintenance_fte_{option.replace('-', '_')}", contracted=contracted)
+    in_house = option in ("self-host", "hybrid")
+    maintenance, d_maint = _maintenance(
+        ctx, f"maintenance_fte_{option.replace('-', '_')}", contracted=contracted,
+        own_gpus=float(run.detail.get("gpus", 0)) if in_house else 0.0,
+        on_call=in_house and ctx.a.latency_sensitive and run.detail.get("serving") == "always-on",
+    )
     monthly = {"inference": run.inference, "review": run.review, "maintenance": maintenance, "training": train_monthly}
     build, weeks, d_build = _build(ctx, option, data)
     build_months = weeks * 7 / DAYS_PER_MONTH
@@ -589,7 +693,7 @@ def _self_host(ctx: _Ctx, api_monthly: float) -> OptionCost:
     data = _data(ctx)
     in_tok, out_tok, _ = _reduced_tokens(ctx)
     floor = int(ctx.fig("ha_gpus")) if a.latency_sensitive else 1
-    serving, derivations, detail = _serving(ctx, a.daily_requests, in_tok, out_tok, floor)
+    serving, derivations, detail = _own_serving(ctx, a.daily_requests, in_tok, out_tok, floor)
     _, usd_hour = _gpu(ctx)
     run_cost, d_run = _training_run_gpu(ctx, usd_hour, data.examples)
     review = _review(ctx, a.daily_requests, a.review_rate_finetuned)
@@ -607,9 +711,9 @@ def _hybrid(ctx: _Ctx, api_monthly: float) -> OptionCost:
     share = ctx.fig("hybrid_core_share")
     in_tok, out_tok, _ = _reduced_tokens(ctx)
     # The API is the fallback, so one GPU is enough even when people wait on answers.
-    serving, derivations, detail = _serving(ctx, a.daily_requests * share, in_tok, out_tok, 1)
+    serving, derivations, detail = _own_serving(ctx, a.daily_requests * share, in_tok, out_tok, 1)
     price = _api_price(ctx)
-    api_per_request = price.per_request(a.input_tokens, a.output_tokens)
+    api_per_request = price.per_request(a.input_tokens, a.output_tokens, a.cached_input_share)
     api_part = a.daily_requests * (1 - share) * api_per_request * DAYS_PER_MONTH
     _, usd_hour = _gpu(ctx)
     run_cost, d_run = _training_run_gpu(ctx, usd_hour, data.examples)
@@ -659,21 +763,35 @@ def _vendor_option(ctx: _Ctx, offer: VendorOffer, available: bool, api_monthly: 
     ctx.used.add(f"vendor fine-tuning {offer.id}")
     data = _data(ctx)
     in_tok, out_tok, _ = _reduced_tokens(ctx)
-    price = _vendor_inference_price(offer)
-    per_req = price.per_request(in_tok, out_tok)
-    inference = a.daily_requests * per_req * DAYS_PER_MONTH
     tokens = _training_tokens(ctx, data.examples)
     run_cost = tokens / 1e6 * offer.training_usd_per_mtok
     review = _review(ctx, a.daily_requests, a.review_rate_finetuned)
-    derivations = (
-        Derivation(
-            "inference_per_request",
-            "(reduced_input_tokens x input_price + reduced_output_tokens x output_price) / 1e6",
-            {"reduced_input_tokens": in_tok, "input_price": price.input_usd_per_mtok, "reduced_output_tokens": out_tok, "output_price": price.output_usd_per_mtok},
-            per_req,
-            "USD/request",
-        ),
-        Derivation("inference", "daily_requests x per_request x 365/12", {"daily_requests": a.daily_requests, "per_request": per_req}, inference),
+    detail: dict[str, float | str | bool] = {
+        "offer": offer.id, "vendor": offer.vendor, "accepts_new_jobs": available, "hosting": offer.hosting,
+    }
+    derivations: list[Derivation]
+    if offer.hosting == "dedicated":
+        assert offer.dedicated_gpu is not None and offer.dedicated_usd_per_gpu_hour is not None
+        usd_hour = offer.dedicated_usd_per_gpu_hour
+        if "vendor_hosting_usd_per_gpu_hour" in ctx.s.overrides:
+            usd_hour = ctx.fig("vendor_hosting_usd_per_gpu_hour")
+        floor = int(ctx.fig("ha_gpus")) if a.latency_sensitive else 1
+        inference, derivations, serving = _serving(
+            ctx, a.daily_requests, in_tok, out_tok, floor, offer.dedicated_gpu, usd_hour, 1 / 3600,
+            f"{offer.dedicated_gpu} dedicated at {offer.vendor}",
+        )
+        detail.update({f"serving_{k}": v for k, v in serving.items()}, billed="per GPU-hour on a dedicated deployment")
+        derivations.append(Derivation("inference", "dedicated deployment serving cost", {"serving": serving["serving"]}, inference))
+    else:
+        price = _vendor_inference_price(offer)
+        per_req = price.per_request(in_tok, out_tok, a.cached_input_share)
+        inference = a.daily_requests * per_req * DAYS_PER_MONTH
+        detail["billed"] = "per token (serverless)"
+        derivations = [
+            _token_derivation("inference_per_request", price, in_tok, out_tok, a.cached_input_share, per_req),
+            Derivation("inference", "daily_requests x per_request x 365/12", {"daily_requests": a.daily_requests, "per_request": per_req}, inference),
+        ]
+    derivations += [
         _review_derivation(ctx, a.daily_requests, a.review_rate_finetuned, review),
         Derivation(
             "training_run",
@@ -681,9 +799,8 @@ def _vendor_option(ctx: _Ctx, offer: VendorOffer, available: bool, api_monthly: 
             {"training_tokens": tokens, "training_usd_per_mtok": offer.training_usd_per_mtok},
             run_cost,
         ),
-    )
-    detail: dict[str, float | str | bool] = {"offer": offer.id, "vendor": offer.vendor, "accepts_new_jobs": available}
-    return _finetuned(ctx, "vendor-finetune", _Run(inference, review, run_cost, derivations, detail), data, api_monthly)
+    ]
+    return _finetuned(ctx, "vendor-finetune", _Run(inference, review, run_cost, tuple(derivations), detail), data, api_monthly)
 
 
 def _vendor_finetune(ctx: _Ctx, today: dt.date, api_monthly: float) -> OptionCost:

@@ -82,11 +82,18 @@ class AnswerSpec(_Sourced):
         return self.default
 
 
+Hosting = Literal["marketplace", "secure-cloud", "hyperscaler", "own-cluster"]
+# Hosting classes that can hold data that must stay in house: the provider's own data centres
+# under a contract, or the team's own cluster; not a marketplace of third-party hosts.
+IN_HOUSE_HOSTING: tuple[str, ...] = ("secure-cloud", "hyperscaler", "own-cluster")
+
+
 class GpuOffer(_Sourced):
     provider: str
     gpu: str
     usd_per_hour: float = Field(gt=0)
     billing: Literal["per-second", "per-minute", "per-hour"]
+    hosting: Hosting
     note: str = ""
 
     @property
@@ -110,7 +117,10 @@ class Throughput(_Sourced):
 
 class GpuCompute(_Sourced):
     gpu: str
-    peak_tflops: float = Field(gt=0)
+    peak_tflops: float = Field(gt=0)  # dense BF16; FP8 doubles it where the GPU has FP8
+    fp8: bool
+    memory_gb: float = Field(gt=0)
+    bandwidth_tbs: float = Field(gt=0)
 
     def shown(self) -> float | int | str | bool | None:
         return f"{self.peak_tflops:g} TFLOPS"
@@ -135,9 +145,18 @@ class VendorOffer(_Sourced):
     inference_output_usd_per_mtok: float | None = Field(default=None, ge=0)
     new_customers_until: dt.date | None = None
     existing_customers_until: dt.date | None = None
+    # How the fine-tuned model is served: at a per-token price, or only on a dedicated deployment
+    # billed per GPU-hour (then the token prices above do not apply).
+    hosting: Literal["serverless", "dedicated"] = "serverless"
+    dedicated_gpu: str | None = None
+    dedicated_usd_per_gpu_hour: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _priced(self) -> VendorOffer:
+        if self.hosting == "dedicated":
+            if self.dedicated_gpu is None or self.dedicated_usd_per_gpu_hour is None:
+                raise ValueError("a dedicated offer needs dedicated_gpu and dedicated_usd_per_gpu_hour")
+            return self
         if self.inference_model is None and (
             self.inference_input_usd_per_mtok is None or self.inference_output_usd_per_mtok is None
         ):
@@ -179,8 +198,23 @@ class _OffersFile(_FiguresFile):
     offer: list[GpuOffer]
 
 
+class ModelClass(_Sourced):
+    """The shape of an open model that decides its memory and KV cache per token."""
+
+    name: str
+    params_billion: float = Field(gt=0)
+    layers: int = Field(gt=0)
+    kv_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    d_model: int = Field(gt=0)
+
+    def shown(self) -> float | int | str | bool | None:
+        return f"{self.params_billion:g}B parameters, {self.layers} layers, {self.kv_heads} KV heads of {self.head_dim}"
+
+
 class _ServingFile(_FiguresFile):
     throughput: list[Throughput]
+    model_class: list[ModelClass]
 
 
 class _TrainingFile(_FiguresFile):
@@ -216,6 +250,7 @@ class Knowledge(BaseModel):
     figures: dict[str, Figure]
     gpu_offers: list[GpuOffer]
     throughput: list[Throughput]
+    model_classes: list[ModelClass]
     gpu_compute: list[GpuCompute]
     methods: list[TrainingMethod]
     vendor_offers: list[VendorOffer]
@@ -229,6 +264,9 @@ class Knowledge(BaseModel):
     def figure_value(self, name: str) -> Any:
         return self.figures[name].value
 
+    def model_class(self, name: str) -> ModelClass | None:
+        return next((m for m in self.model_classes if m.name == name), None)
+
     def offer(self, gpu: str, provider: str) -> GpuOffer | None:
         return next((o for o in self.gpu_offers if o.gpu == gpu and o.provider == provider), None)
 
@@ -239,6 +277,7 @@ class Knowledge(BaseModel):
         items += [(f"figure {n}", f) for n, f in self.figures.items()]
         items += [(f"gpu offer {o.gpu} at {o.provider}", o) for o in self.gpu_offers]
         items += [(f"throughput {t.model_size} on {t.gpu}", t) for t in self.throughput]
+        items += [(f"model class {m.name}", m) for m in self.model_classes]
         items += [(f"peak compute {c.gpu}", c) for c in self.gpu_compute]
         items += [(f"training method {m.name}", m) for m in self.methods]
         items += [(f"vendor fine-tuning {v.id}", v) for v in self.vendor_offers]
@@ -310,6 +349,7 @@ def _load(folder: Path) -> Knowledge:
         figures=figures,
         gpu_offers=parsed["gpu_offers.toml"].offer,
         throughput=parsed["serving.toml"].throughput,
+        model_classes=parsed["serving.toml"].model_class,
         gpu_compute=parsed["training.toml"].gpu_compute,
         methods=parsed["training.toml"].method,
         vendor_offers=parsed["vendor_finetune.toml"].offer,

@@ -28,9 +28,13 @@ class TokenPrice:
     batch: bool
     source: str
     verified: str = ""  # when genai-prices last verified this price (ISO date)
+    cached_input_usd_per_mtok: float | None = None  # prompt-cache reads, where the vendor bills them lower
 
-    def per_request(self, input_tokens: float, output_tokens: float) -> float:
-        return (input_tokens * self.input_usd_per_mtok + output_tokens * self.output_usd_per_mtok) / 1e6
+    def per_request(self, input_tokens: float, output_tokens: float, cached_share: float = 0.0) -> float:
+        """Token price of one request; `cached_share` of the input is billed at the cached rate."""
+        cached_rate = self.input_usd_per_mtok if self.cached_input_usd_per_mtok is None else self.cached_input_usd_per_mtok
+        cached = input_tokens * cached_share
+        return ((input_tokens - cached) * self.input_usd_per_mtok + cached * cached_rate + output_tokens * self.output_usd_per_mtok) / 1e6
 
 
 @lru_cache(maxsize=1)
@@ -72,6 +76,19 @@ def token_price(model: str, *, batch: bool = False, provider: str | None = None)
     return found
 
 
+def _cached_rate(model: str, provider: str | None, batch: bool) -> float | None:
+    """USD per 1M input tokens read from the prompt cache, None when the vendor has no such rate."""
+    context = {"processing": "batch"} if batch else None
+    usage = Usage(input_tokens=_PROBE_TOKENS, cache_read_tokens=_PROBE_TOKENS)
+    try:
+        result = calc_price(usage, model, provider_id=provider, price_context=context)
+    except LookupError:
+        return None
+    if getattr(result.model_price, "cache_read_mtok", None) is None:
+        return None
+    return float(result.total_price) * 1e6 / _PROBE_TOKENS
+
+
 def _lookup(model: str, batch: bool, provider: str | None) -> TokenPrice | str:
     try:
         inp, prov, model_id = _rate(model, provider, inp=_PROBE_TOKENS, out=0, batch=False)
@@ -83,8 +100,11 @@ def _lookup(model: str, batch: bool, provider: str | None) -> TokenPrice | str:
         b_in, _, _ = _rate(model, provider, inp=_PROBE_TOKENS, out=0, batch=True)
         b_out, _, _ = _rate(model, provider, inp=0, out=_PROBE_TOKENS, batch=True)
         if b_in < inp or b_out < outp:
-            return TokenPrice(model, prov, b_in, b_out, True, source + " (batch processing)", price_data_date(model, prov))
-    return TokenPrice(model, prov, inp, outp, False, source, price_data_date(model, prov))
+            return TokenPrice(
+                model, prov, b_in, b_out, True, source + " (batch processing)", price_data_date(model, prov),
+                _cached_rate(model, provider, True),
+            )
+    return TokenPrice(model, prov, inp, outp, False, source, price_data_date(model, prov), _cached_rate(model, provider, False))
 
 
 def _suggest(model: str) -> str:

@@ -29,6 +29,7 @@ class Answers(BaseModel):
     input_tokens: int = Field(ge=0, le=2_000_000)
     output_tokens: int = Field(ge=0, le=200_000)
     peak_to_average: float = Field(ge=1, le=1000)
+    cached_input_share: float = Field(ge=0, le=1)
     batch_ok: bool
     latency_sensitive: bool
     labeled_examples: int = Field(ge=0, le=100_000_000)
@@ -201,3 +202,4 @@ def load_answers_file(path: Path, k: Knowledge) -> Scenario:
         return build_scenario(answers, k, overrides)
     except InputError as exc:
         raise InputError([f"{path}: {p}" for p in problems + exc.problems]) from None
+check_override = _check_override  # the same check for an assumptions file of its own (buildbuy calibrate)

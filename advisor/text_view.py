@@ -37,6 +37,16 @@ def options_table(decision: Decision) -> list[str]:
     return lines
 
 
+def serving_notes(decision: Decision) -> list[str]:
+    """Where the build path runs and how each fine-tune is billed, with the reason."""
+    own = decision.report.options["self-host"].detail
+    vendor = decision.report.options["vendor-finetune"].detail
+    notes = [f"  self-host serves on {own.get('gpus')} x {own.get('gpu')}: {own.get('hosting_reason')}."]
+    if vendor.get("offer"):
+        notes.append(f"  vendor-finetune uses {vendor['offer']}, billed {vendor.get('billed')}.")
+    return notes
+
+
 def render_text(decision: Decision) -> str:
     a = decision.scenario.answers
     out = [
@@ -50,6 +60,7 @@ def render_text(decision: Decision) -> str:
     ]
     out += [f"  {p.phase}. {p.option}: {p.action} Until: {p.until}." for p in decision.plan]
     out += ["", f"Options over {a.horizon_months} months (* recommended; TCO counts the run cost from launch, after the build):", *options_table(decision)]
+    out += serving_notes(decision)
     leans = [f for f in decision.findings if f.kind in {"lean", "exclude", "require"}]
     if leans:
         out += ["", "Findings:"]

@@ -45,9 +45,51 @@ def test_capacity_comes_from_token_throughput_not_200_requests_per_second(k, sce
     )
     capacity = report.derivation("self-host.capacity_per_gpu").value
     full_load = capacity / 0.75
-    assert full_load == pytest.approx(1 / (1000 / 67_000 + 500 / 19_600))  # about 24.7 req/s
+    # By hand, 8B class (8.2B parameters, FP8 weights, 36 layers x 8 KV heads x 128, BF16 KV cache)
+    # on an H100 SXM (989 TFLOPS BF16, x2 in FP8; 3.35 TB/s; 80 GB at 90 %), 1,000 in / 500 out:
+    kv = 2 * 36 * 8 * 128 * 2  # 147,456 bytes per token
+    batch = min(128, (80e9 * 0.9 - 8.2e9) / kv / 1500)  # 128: the KV cache holds 288 such requests
+    decode = batch / max((8.2e9 + batch * 1250 * kv) / (3.35e12 * 0.75), 2 * 8.2e9 * batch / (989e12 * 2 * 0.2))
+    prefill = 989e12 * 2 * 0.5 / (2 * 8.2e9) / (1 + 36 * 4096 * 1000 / 8.2e9)
+    assert decode == pytest.approx(10_115, rel=1e-3) and prefill == pytest.approx(59_239, rel=1e-3)
+    assert full_load == pytest.approx(1 / (1000 / prefill + 500 / decode))  # about 15.1 req/s
     assert 15 <= full_load <= 25
     assert full_load < 200 / 4
+
+
+def test_long_prompts_hit_the_kv_cache_limit(k, scenario):
+    """At 20,000 input tokens the batch is capped by the KV cache and decode slows with the context."""
+    short = price_options(scenario(input_tokens=1_000, output_tokens=500, assumptions={"token_reduction": 0.0}), k, TODAY)
+    long = price_options(scenario(input_tokens=20_000, output_tokens=500, assumptions={"token_reduction": 0.0}), k, TODAY)
+    seconds = long.derivation("self-host.gpu_seconds_per_request")
+    # H100 PCIe, 80 GB: (72 GB - 8.2 GB of weights) / 147,456 bytes = 432,671 tokens of KV cache, so
+    # 21.1 requests of 20,500 tokens fit at once: far below the batch limit of 128.
+    assert seconds.inputs["batch"] == pytest.approx((80e9 * 0.9 - 8.2e9) / 147_456 / 20_500)
+    kv = 147_456
+    batch = seconds.inputs["batch"]
+    memory = (8.2e9 + batch * 20_250 * kv) / (2.0e12 * 0.75)
+    compute = 2 * 8.2e9 * batch / (756e12 * 2 * 0.2)
+    decode = batch / max(memory, compute)
+    prefill = 756e12 * 2 * 0.5 / (2 * 8.2e9) / (1 + 36 * 4096 * 20_000 / 8.2e9)
+    roofline = 1 / (20_000 / prefill + 500 / decode)
+    capacity = long.options["self-host"].detail["capacity_per_gpu_rps"] / 0.75
+    assert capacity == pytest.approx(roofline, rel=0.25)
+    # the fixed-rate model this replaced would have claimed twice the capacity or more
+    assert capacity * 2 < 1 / (20_000 / 51_000 + 500 / 11_800)
+    assert long.options["self-host"].detail["capacity_per_gpu_rps"] < short.options["self-host"].detail["capacity_per_gpu_rps"] / 15
+
+
+def test_a_70b_class_runs_as_a_two_gpu_replica(k, scenario):
+    small = price_options(scenario(daily_requests=100_000, latency_sensitive=False), k, TODAY).options["self-host"]
+    large = price_options(
+        scenario(daily_requests=100_000, latency_sensitive=False, assumptions={"serving_model_size": "70b"}), k, TODAY
+    ).options["self-host"]
+    # 70.6 GB of FP8 weights fit in half of two H100s' usable memory, not one
+    assert large.detail["replica_gpus"] == 2 and large.detail["gpus"] % 2 == 0
+    assert large.detail["capacity_per_gpu_rps"] < small.detail["capacity_per_gpu_rps"] / 5
+    run = {d.name: d for d in large.derivations}["training_run"]
+    assert run.inputs["params"] == pytest.approx(70.6e9)  # training compute follows the size class
+    assert large.breakdown["training_one_time"] > small.breakdown["training_one_time"]
 
 
 def test_self_host_breakdown_checked_by_hand(k, scenario):
@@ -57,19 +99,20 @@ def test_self_host_breakdown_checked_by_hand(k, scenario):
     )
     c = price_options(s, k, TODAY).options["self-host"]
     # 750 in / 375 out after 25 % token reduction on an H100 PCIe (51,000 / 11,800 tok/s):
-    # 0.046486 GPU-s a request, 16.13 req/s at 75 % load; the peak of 2.89 req/s needs one GPU,
-    # but a latency-sensitive service keeps two.
+    # about 11 req/s per GPU at 75 % load (the roofline model); the peak of 2.89 req/s needs one
+    # GPU, but a latency-sensitive service keeps two.
     assert c.detail["gpus"] == 2
     assert c.breakdown["inference"] == pytest.approx(2 * 1.99 * 730)  # 2,905.40
-    # Training run: 3,000 examples x 500 tokens x 3 epochs = 4.5M tokens; 4.5e6 x 6 x 8e9 x 0.67
-    # FLOPs / (756e12 x 0.3) = 638.1 s = 0.17725 h, plus 1 h overhead, at $1.99/h = $2.3427.
-    run = (4.5e6 * 6 * 8e9 * 0.67 / (756e12 * 0.3) / 3600 + 1.0) * 1.99
-    assert run == pytest.approx(2.3427, abs=1e-4)
+    # Training run: 3,000 examples x 500 tokens x 3 epochs = 4.5M tokens; 4.5e6 x 6 x 8.2e9 x 0.67
+    # FLOPs / (756e12 x 0.3) = 654.0 s = 0.18168 h, plus 1 h overhead, at $1.99/h = $2.3515.
+    run = (4.5e6 * 6 * 8.2e9 * 0.67 / (756e12 * 0.3) / 3600 + 1.0) * 1.99
+    assert run == pytest.approx(2.3515, abs=1e-4)
     assert c.breakdown["training_one_time"] == pytest.approx(15 * 1.5 * run)  # failed-attempt budget 1.5
     assert c.breakdown["training"] == pytest.approx(run)
     assert c.breakdown["labeling"] == pytest.approx(1_000 * 2.0 * 1.25)  # 2,500
     assert c.breakdown["review"] == pytest.approx(100_000 * 0.01 * 20 * 365 / 12)  # 608,333.33
-    assert c.breakdown["maintenance"] == pytest.approx(0.5 * 220_000 / 12)  # 9,166.67
+    # 0.5 FTE for the model, 0.02 FTE for each of the 2 GPUs, 0.3 FTE of 24/7 on-call (people wait)
+    assert c.breakdown["maintenance"] == pytest.approx((0.5 + 0.02 * 2 + 0.3) * 220_000 / 12)  # 15,400.00
     # Build: 14 engineer-weeks at $220,000 / 52 = $59,230.77, plus an evaluation set of 300
     # judgment labels at $2.00 with 25 % QA = $750.
     assert c.breakdown["build"] == pytest.approx(14 * 220_000 / 52 + 300 * 2.0 * 1.25)  # 59,980.77
@@ -80,10 +123,10 @@ def test_self_host_breakdown_checked_by_hand(k, scenario):
     assert c.build_months == pytest.approx(98 / (365 / 12))
     assert c.breakdown["bridge"] == pytest.approx(api_monthly * 98 / (365 / 12))  # 19,676,566.44
     assert c.one_time_usd == pytest.approx(2_500 + 15 * 1.5 * run + c.breakdown["build"] + c.breakdown["bridge"])
-    assert c.monthly_usd == pytest.approx(2_905.40 + 608_333.3333 + 9_166.6667 + run, abs=0.01)
+    assert c.monthly_usd == pytest.approx(2_905.40 + 608_333.3333 + 15_400 + run, abs=0.01)
     # Its own run cost starts at launch: TCO counts 24 - 3.2219 months of it.
     assert c.tco_usd == pytest.approx(c.one_time_usd + (24 - 98 / (365 / 12)) * c.monthly_usd)
-    assert round(c.monthly_usd, 2) == 620_407.74
+    assert round(c.monthly_usd, 2) == 626_641.08
 
 
 def test_seed_workload_self_host_carries_build_and_bridge_and_breaks_even_after_month_1(k, scenario):
@@ -179,7 +222,8 @@ def test_api_breakdown_checked_by_hand(k, scenario):
     assert c.breakdown["review"] == pytest.approx(20_000 * 0.05 * 10 * 365 / 12)  # 304,166.67
     assert c.breakdown["maintenance"] == pytest.approx(0.05 * 220_000 / 12)
     assert c.one_time_usd == 0
-    assert c.per_request_usd == pytest.approx(c.monthly_usd / (20_000 * 365 / 12))
+    # the per-request column is the token price; review and maintenance have their own columns
+    assert c.per_request_usd == pytest.approx(0.0075)
 
 
 def test_hybrid_splits_traffic_between_own_gpu_and_api(k, scenario):
@@ -194,10 +238,11 @@ def test_batch_work_gets_batch_api_prices_and_on_demand_gpus(k, scenario):
     api_per_request = c["api"].breakdown["inference"] / DAYS_PER_MONTH / 10_000
     assert api_per_request == pytest.approx(0.00375)  # gpt-4o batch: 1.25 / 5 per 1M
     assert c["self-host"].detail["serving"] == "on-demand"
-    # 10,000 x 0.046486 GPU-s / 0.9 / 3600 = 0.14347 h + 0.25 h start-up, billed per second.
-    hours = 10_000 * (750 / 51_000 + 375 / 11_800) / 0.9 / 3600 + 0.25
-    hours = math.ceil(hours * 3600) / 3600  # 516.5 s of work + 900 s start-up = 1,417 s billed
-    assert hours == pytest.approx(0.39361, abs=1e-5)
+    seconds = c["self-host"].derivations
+    gpu_s = next(d.value for d in seconds if d.name == "gpu_seconds_per_request")
+    # 10,000 x gpu_s / 0.9 / 3600 + 0.25 h start-up, billed per second.
+    hours = 10_000 * gpu_s / 0.9 / 3600 + 0.25
+    hours = math.ceil(hours * 3600) / 3600
     assert c["self-host"].breakdown["inference"] == pytest.approx(hours * 1.99 * DAYS_PER_MONTH, rel=1e-6)
 
 
@@ -261,3 +306,64 @@ def test_every_figure_has_a_derivation(k, scenario):
         run_months = max(0.0, tco.inputs["horizon_months"] - tco.inputs["build_months"])
         assert tco.value == pytest.approx(tco.inputs["one_time"] + tco.inputs["monthly"] * run_months)
         assert tco.value == pytest.approx(cost.tco_usd)
+
+
+def test_data_that_must_stay_in_house_never_uses_a_marketplace_gpu(k, scenario):
+    for gpu in ("h100-pcie", "h100-sxm", "a100-80gb", "l40s", "h200"):
+        c = costs(k, scenario, data_must_stay_in_house=True, gpu=gpu, gpu_provider="runpod")["self-host"]
+        assert c.detail["hosting"] in {"secure-cloud", "hyperscaler", "own-cluster"}, gpu
+        assert "data must stay in house" in c.detail["hosting_reason"]
+    pcie = costs(k, scenario, data_must_stay_in_house=True, gpu="h100-pcie", gpu_provider="runpod")["self-host"]
+    # the cheapest compliant H100 PCIe: RunPod secure cloud at $2.89, not the $1.99 community offer
+    assert pcie.detail["gpu"] == "h100-pcie at runpod-secure" and pcie.detail["usd_per_gpu_hour"] == 2.89
+    free = costs(k, scenario, data_must_stay_in_house=False, gpu="h100-pcie", gpu_provider="runpod")["self-host"]
+    assert free.detail["hosting"] == "marketplace" and free.detail["hosting_reason"].endswith("as answered")
+
+
+def test_own_cluster_is_an_in_house_offer_at_a_stated_price(k, scenario):
+    c = costs(k, scenario, data_must_stay_in_house=True, gpu="h100-sxm", gpu_provider="own-cluster")["self-host"]
+    assert c.detail["hosting"] == "own-cluster" and c.detail["usd_per_gpu_hour"] == 2.20
+
+
+def test_vendor_that_serves_fine_tunes_only_on_dedicated_gpus_is_billed_per_gpu_hour(k, scenario):
+    c = costs(k, scenario, daily_requests=50_000, latency_sensitive=True)["vendor-finetune"]
+    assert c.detail["offer"] == "fireworks-llama-3.1-8b" and c.detail["hosting"] == "dedicated"
+    gpus = c.detail["serving_gpus"]
+    assert gpus >= 2  # people wait on answers: two replicas
+    assert c.breakdown["inference"] == pytest.approx(gpus * 3.89 * 24 * 365 / 12)
+    cheaper = costs(k, scenario, daily_requests=50_000, latency_sensitive=True, assumptions={"vendor_hosting_usd_per_gpu_hour": 2.0})
+    assert cheaper["vendor-finetune"].breakdown["inference"] == pytest.approx(gpus * 2.0 * 24 * 365 / 12)
+
+
+def test_prompt_caching_bills_the_cached_share_at_the_cached_rate(k, scenario):
+    plain = costs(k, scenario, daily_requests=10_000, latency_sensitive=True)["api"]
+    cached = costs(k, scenario, daily_requests=10_000, latency_sensitive=True, cached_input_share=0.6)["api"]
+    # gpt-4o: 400 input tokens at $2.50, 600 cached at $1.25, 500 output at $10 per 1M
+    assert cached.per_request_usd == pytest.approx((400 * 2.5 + 600 * 1.25 + 500 * 10) / 1e6)  # $0.00675
+    assert plain.per_request_usd == pytest.approx(0.0075)
+
+
+def test_batch_tier_halves_the_token_price(k, scenario):
+    batch = costs(k, scenario, daily_requests=10_000, batch_ok=True)["api"]
+    assert batch.per_request_usd == pytest.approx((1000 * 1.25 + 500 * 5) / 1e6) and batch.detail["tier"] == "batch"
+
+
+def test_flex_tier_applies_when_nobody_waits_and_the_model_has_one(k, scenario):
+    flex = costs(k, scenario, api_model="gpt-5", batch_ok=False, latency_sensitive=False)["api"]
+    live = costs(k, scenario, api_model="gpt-5", batch_ok=False, latency_sensitive=True)["api"]
+    # gpt-5: $1.25 / $10 per 1M standard; flex is priced as batch, half of that
+    assert live.per_request_usd == pytest.approx((1000 * 1.25 + 500 * 10) / 1e6) and live.detail["tier"] == "standard"
+    assert flex.per_request_usd == pytest.approx(live.per_request_usd / 2) and flex.detail["tier"] == "flex"
+    no_flex = costs(k, scenario, api_model="gpt-4o", batch_ok=False, latency_sensitive=False)["api"]
+    assert no_flex.detail["tier"] == "standard"
+
+
+def test_maintenance_grows_with_the_fleet_and_on_call(k, scenario):
+    small = costs(k, scenario, daily_requests=10_000, latency_sensitive=False)["self-host"]
+    large = costs(k, scenario, daily_requests=3_000_000, latency_sensitive=False)["self-host"]
+    on_call = costs(k, scenario, daily_requests=10_000, latency_sensitive=True)["self-host"]
+    per_month = 220_000 / 12
+    assert small.breakdown["maintenance"] == pytest.approx((0.5 + 0.02 * small.detail["gpus"]) * per_month)
+    assert large.detail["gpus"] >= 8
+    assert large.breakdown["maintenance"] == pytest.approx((0.5 + 0.02 * large.detail["gpus"]) * per_month)
+    assert on_call.breakdown["maintenance"] == pytest.approx((0.5 + 0.02 * on_call.detail["gpus"] + 0.3) * per_month)

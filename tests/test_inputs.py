@@ -111,7 +111,7 @@ def test_partial_file_is_valid_and_defaults_are_assumptions(tmp_path, capsys):
     path = write(tmp_path, "[answers]\ndaily_requests = 150_000\n")
     code, out, err = run(capsys, "decide", str(path), "--samples", "0")
     assert code == 0, err
-    assert "Defaults used for 26 answer(s)" in out
+    assert "Defaults used for 27 answer(s)" in out
 
 
 def test_no_traceback_in_a_real_process(tmp_path):

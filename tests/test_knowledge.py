@@ -91,9 +91,13 @@ def test_stale_figures_warn_and_fresh_ones_do_not(k):
     assert stale_warning(k, dt.date(2026, 1, 1), {"throughput 8b on h100-pcie"}) is None
 
 
-def test_stale_warning_reaches_every_output(decision):
-    d = decision(daily_requests=50_000)
-    assert any("older than 180 days" in w for w in d.warnings)
+def test_stale_warning_reaches_every_output(k, rules, scenario):
+    from advisor.decide import decide
+
+    old = k.model_copy(deep=True)
+    old.figures["token_reduction"] = k.figures["token_reduction"].model_copy(update={"as_of": dt.date(2025, 1, 31)})
+    d = decide(scenario(daily_requests=50_000), old, rules, dt.date(2026, 11, 30))
+    assert any("older than 180 days" in w and "token_reduction (as_of 2025-01-31)" in w for w in d.warnings)
 
 
 def test_disk_cache_follows_edits_and_survives_corruption(tmp_path):

@@ -36,7 +36,7 @@ def test_every_flip_point_is_a_real_boundary(k, rules, builder):
 
 
 def test_monotone_input_gives_a_single_flip(k, rules, decision):
-    d = decision(daily_requests=100_000, labeled_examples=3_000, api_model="gpt-4o-mini", ml_engineers=1)
+    d = decision(daily_requests=20_000, labeled_examples=3_000, ml_engineers=1)
     volume = [fp for fp in flip_points(d, k, rules)[0] if fp.input == "daily_requests"]
     assert len(volume) == 1
     [fp] = volume
@@ -111,7 +111,7 @@ def test_tornado_measures_the_gap_to_the_closest_competitor_and_skips_inputs_tha
 
 
 def test_cheapest_probability_counts_the_cheapest_eligible_option(k, rules, decision):
-    d = decision(daily_requests=20_000, labeled_examples=300, examples_to_label=2_000)
+    d = decision(daily_requests=100_000, labeled_examples=300, examples_to_label=2_000)
     unc = monte_carlo(d, k, rules, samples=200, seed=5)
     assert sum(unc.cheapest_probability.values()) == pytest.approx(1.0)
     # with no leanings, the recommendation is the cheapest in every sample
