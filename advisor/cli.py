@@ -122,6 +122,8 @@ def _decide(args: argparse.Namespace) -> int:
         if explanation is not None:
             print("\nExplanation" + (f" ({explanation.note})" if explanation.note else "") + ":\n")
             print(explanation.text)
+            if explanation.check_note:
+                print(f"\n{explanation.check_note}")
     return 0
 
 

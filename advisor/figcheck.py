@@ -173,6 +173,24 @@ def _option_figures(decision: Any) -> dict[str, list[float]]:
     return by_key
 
 
+_SIDES = {"api", "finetuned", "input", "output", "labeled", "to", "label"}
+
+
+def _related_answers(decision: Any) -> list[list[float]]:
+    """Values of answers that measure the same thing on two sides (review_rate_api and
+    review_rate_finetuned, input_tokens and output_tokens): their differences and ratios are
+    figures people quote; ratios of unrelated answers are not."""
+    answers = getattr(getattr(decision, "scenario", None), "answers", None)
+    values = {
+        path.lstrip("."): float(v) for path, v in _walk(answers, "") if isinstance(v, (int, float)) and math.isfinite(v)
+    }
+    groups: dict[str, list[float]] = {}
+    for name, value in values.items():
+        for word in set(name.split("_")) - _SIDES:
+            groups.setdefault(word, []).append(value)
+    return [v for v in groups.values() if len(v) > 1]
+
+
 def _pairs(values: Sequence[float]) -> Iterator[tuple[float, float]]:
     for i, a in enumerate(values):
         for b in values[i + 1 :]:
@@ -207,9 +225,7 @@ def engine_figures(decision: Any, k: Any = None, extra: Iterable[Any] = ()) -> F
     numbers, months, ratios = _numbers(leaves)
     money = list(numbers)
     percent = list(numbers) + [x * 100 for x in numbers if x <= 1.5]
-    answers = getattr(getattr(decision, "scenario", None), "answers", None)
-    answer_values = [float(v) for _, v in _walk(answers, "") if isinstance(v, (int, float)) and math.isfinite(v) and v]
-    for values in [*_option_figures(decision).values(), answer_values]:
+    for values in [*_option_figures(decision).values(), *_related_answers(decision)]:
         for a, b in _pairs(values):
             money.append(abs(a - b))
             percent.append(abs(a - b))
