@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from advisor.assumptions import assumption_rows
 from advisor.decide import Decision
@@ -228,14 +229,29 @@ class ResultScreen(Screen[None]):
         log.scroll_end(animate=False)
         self.answer_worker(question)
 
-    @work(thread=True, exclusive=True, group="chat", exit_on_error=False)
-    def answer_worker(self, question: str) -> None:
-        from advisor.followup import Tools, answer
+    @work(group="chat", exit_on_error=False)  # not exclusive: each question is answered, in order
+    async def answer_worker(self, question: str) -> None:
+        from advisor.followup import Conversation, Tools
 
         if self.tools is None:
-            self.tools = Tools(self.decision, self.bb.engine.k, self.bb.engine.rules)  # type: ignore[union-attr]
-        text, note, self.chat_history = answer(question, self.tools, history=self.chat_history)
-        self.app.call_from_thread(self._show_answer, text, note)
+            self.tools = Conversation(Tools(self.decision, self.bb.engine.k, self.bb.engine.rules))  # type: ignore[union-attr]
+        log = self.query_one("#chat-log", VerticalScroll)
+        thinking = Static("thinking...", classes="chat-thinking", markup=False)
+        await log.mount(thinking)
+        log.scroll_end(animate=False)
+        try:
+            reply = await self.tools.ask(question)
+        finally:
+            await thinking.remove()
+        self._show_answer(reply.text, reply.note)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed says so, instead of vanishing (workers do not exit the app here)."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            event.stop()
+            error = event.worker.error
+            text = error.problems[0] if isinstance(error, BuildBuyError) else f"{type(error).__name__}: {error}"
+            self.notify(text, title="Something went wrong", severity="error", timeout=15, markup=False)
 
     def _show_answer(self, text: str, note: str) -> None:
         log = self.query_one("#chat-log", VerticalScroll)
