@@ -141,3 +141,19 @@ def test_decide_from_text_refuses_bad_input_in_one_line(tmp_path, capsys):
         err = capsys.readouterr().err
         assert message_part in err and err.count("\n") == 1 and "Traceback" not in err
     assert foreign.read_text() == "[answers]\ndaily_requests = 1\n"
+
+
+def test_prefilled_answers_are_confirmed_one_by_one_and_survive_a_resume(k):
+    from advisor.interview import Interview
+
+    iv = Interview(k)
+    iv.prefill({"daily_requests": 40_000, "use_case": "claims", "bogus": 1})
+    assert iv.prefilled == {"daily_requests": 40_000, "use_case": "claims"} and iv.given() == {}
+    assert iv.current == "use_case" and iv.default_for_current() == "claims"
+    iv.answer("")  # Enter confirms a value from the description: it is the user's answer now
+    assert iv.given() == {"use_case": "claims"}
+    resumed = Interview.from_dict(k, json.loads(json.dumps(iv.to_dict())))
+    assert resumed.prefilled["daily_requests"] == 40_000 and resumed.given() == {"use_case": "claims"}
+    tampered = Interview.from_dict(k, {**iv.to_dict(), "prefilled": {"daily_requests": -5, "x": 1}})
+    assert tampered.prefilled == {}
+    assert Interview.from_dict(k, {**iv.to_dict(), "prefilled": [1]}).prefilled == {}
