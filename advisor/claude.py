@@ -266,17 +266,67 @@ class Piece:
     stop_reason: str | None = None
     model: str | None = None
     problem: str = ""  # why the stream ended early, if it did (text already arrived)
+    blocks: tuple[dict[str, Any], ...] = ()  # the reply's text and complete tool_use blocks, as request blocks
+
+
+class _Blocks:
+    """Content blocks rebuilt from stream events; a tool call whose input never completed is dropped
+    and counted, so a reply cut mid tool call cannot be sent back as if it were whole."""
+
+    def __init__(self) -> None:
+        self.blocks: dict[int, dict[str, Any]] = {}
+        self.partial: dict[int, list[str]] = {}
+        self.broken_tool_calls = 0
+
+    def start(self, index: int, block: Any) -> None:
+        if block.type == "text":
+            self.blocks[index] = {"type": "text", "text": block.text or ""}
+        elif block.type == "tool_use":
+            self.blocks[index] = {"type": "tool_use", "id": block.id, "name": block.name, "input": None}
+            self.partial[index] = []
+
+    def delta(self, index: int, delta: Any) -> str:
+        block = self.blocks.get(index)
+        if block is None:
+            return ""
+        if delta.type == "text_delta" and block["type"] == "text":
+            block["text"] += delta.text
+            return str(delta.text)
+        if delta.type == "input_json_delta" and index in self.partial:
+            self.partial[index].append(delta.partial_json)
+        return ""
+
+    def stop(self, index: int) -> None:
+        if index in self.partial:
+            raw = "".join(self.partial.pop(index)) or "{}"
+            try:
+                self.blocks[index]["input"] = json.loads(raw)
+            except ValueError:
+                self.blocks[index]["input"] = None
+
+    def done(self) -> tuple[dict[str, Any], ...]:
+        out = []
+        for _, block in sorted(self.blocks.items()):
+            if block["type"] == "tool_use" and not isinstance(block["input"], dict):
+                self.broken_tool_calls += 1
+                continue
+            if block["type"] == "text" and not block["text"]:
+                continue
+            out.append(block)
+        return tuple(out)
 
 
 async def stream_text(client: Any, **request: Any) -> AsyncIterator[Piece]:
-    """Text of a streamed reply as it arrives, then one "end" piece. Before any text arrives a
-    failure raises ApiFailure (within DEADLINE_S); after, the end piece carries the problem."""
+    """Text of a streamed reply as it arrives, then one "end" piece with the reply's blocks.
+    Until the first content arrives (text or a tool call), a failure raises ApiFailure within
+    DEADLINE_S; after text has been shown, the end piece carries the problem instead."""
     started = time.monotonic()
-    got_text = False
+    got_text = progress = False
     stream: Any = None
     stop_reason: str | None = None
     model: str | None = None
     began = finished = False
+    blocks = _Blocks()
     try:
         try:
             async with asyncio.timeout(DEADLINE_S):
@@ -284,7 +334,7 @@ async def stream_text(client: Any, **request: Any) -> AsyncIterator[Piece]:
             events = stream.__aiter__()
             while True:
                 elapsed = time.monotonic() - started
-                budget = min(IDLE_S, TOTAL_S - elapsed) if got_text else DEADLINE_S - elapsed
+                budget = min(IDLE_S, TOTAL_S - elapsed) if progress else DEADLINE_S - elapsed
                 try:
                     event = await asyncio.wait_for(events.__anext__(), max(budget, 0.0))
                 except StopAsyncIteration:
@@ -292,10 +342,16 @@ async def stream_text(client: Any, **request: Any) -> AsyncIterator[Piece]:
                 kind = getattr(event, "type", None)
                 if kind == "message_start":
                     began, model = True, event.message.model
-                elif kind == "content_block_delta" and getattr(event.delta, "type", "") == "text_delta":
-                    if event.delta.text:
+                elif kind == "content_block_start":
+                    blocks.start(event.index, event.content_block)
+                elif kind == "content_block_delta":
+                    progress = True
+                    text = blocks.delta(event.index, event.delta)
+                    if text:
                         got_text = True
-                        yield Piece("text", event.delta.text)
+                        yield Piece("text", text)
+                elif kind == "content_block_stop":
+                    blocks.stop(event.index)
                 elif kind == "message_delta":
                     stop_reason = event.delta.stop_reason
                 elif kind == "message_stop":
@@ -303,13 +359,13 @@ async def stream_text(client: Any, **request: Any) -> AsyncIterator[Piece]:
         except ApiFailure:
             raise
         except Exception as exc:  # every failure becomes one line; never a traceback
-            if isinstance(exc, (TimeoutError, asyncio.TimeoutError)) and got_text:
+            if isinstance(exc, (TimeoutError, asyncio.TimeoutError)) and progress:
                 reason = "the reply stopped arriving" if time.monotonic() - started < TOTAL_S else "the reply took too long"
             else:
                 reason = failure_reason(exc)
             if not got_text:
                 raise ApiFailure(reason) from exc
-            yield Piece("end", stop_reason=stop_reason, model=model, problem=reason)
+            yield Piece("end", stop_reason=stop_reason, model=model, problem=reason, blocks=blocks.done())
             return
     finally:
         if stream is not None:
@@ -323,7 +379,10 @@ async def stream_text(client: Any, **request: Any) -> AsyncIterator[Piece]:
     problem = "" if finished else "the stream ended before the message did"
     if not got_text and problem:
         raise ApiFailure(problem)
-    yield Piece("end", stop_reason=stop_reason, model=model, problem=problem)
+    done = blocks.done()
+    if blocks.broken_tool_calls and not problem:
+        problem = "a tool call was cut off" if stop_reason != "max_tokens" else ""
+    yield Piece("end", stop_reason=stop_reason, model=model, problem=problem, blocks=done)
 
 
 def cache_marked(block: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import inspect
 import json
 import re
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from advisor.decide import Decision, RuleBase, decide
@@ -292,20 +292,11 @@ class Reply:
     complete: bool = True
 
 
-def _text(reply: Any) -> str:
-    return "".join(getattr(b, "text", "") or "" for b in reply.content if getattr(b, "type", "") == "text").strip()
-
-
-def _blocks(reply: Any) -> list[dict[str, Any]]:
-    """The assistant turn as request blocks (text and tool_use only: what a request may carry)."""
-    out: list[dict[str, Any]] = []
-    for b in reply.content:
-        kind = getattr(b, "type", "")
-        if kind == "text" and b.text:
-            out.append({"type": "text", "text": b.text})
-        elif kind == "tool_use":
-            out.append({"type": "tool_use", "id": b.id, "name": b.name, "input": b.input})
-    return out
+@dataclass(frozen=True)
+class ChatEvent:
+    kind: str  # "text" (a chunk as it streams) or "done" (the answer as it stands, with its note)
+    text: str = ""
+    reply: Reply | None = None
 
 
 class Conversation:
@@ -319,27 +310,37 @@ class Conversation:
         self._lock: asyncio.Lock | None = None
 
     async def ask(self, question: str, *, client: Any = None) -> Reply:
+        reply = None
+        async for event in self.ask_stream(question, client=client):
+            if event.kind == "done":
+                reply = event.reply
+        assert reply is not None
+        return reply
+
+    async def ask_stream(self, question: str, *, client: Any = None) -> AsyncIterator[ChatEvent]:
+        """The answer's text as it streams, then a "done" event with the answer to keep (which
+        replaces the streamed text: it may be the offline parser's after a failure)."""
+        from advisor.claude import ApiFailure, api_key, make_async_client
+
         if self._lock is None:
             self._lock = asyncio.Lock()  # FIFO: waiting questions are answered in the order asked
         async with self._lock:
-            return await self._ask(question, client)
-
-    async def _ask(self, question: str, client: Any) -> Reply:
-        from advisor.claude import ApiFailure, api_key, make_async_client
-
-        own = client is None
-        try:
-            if client is None:
-                key = api_key()
-                if key is None:
-                    return Reply(answer_offline(question, self.tools), "answered by the engine (no ANTHROPIC_API_KEY)")
-                client = make_async_client(key)
-            return await self._turn(question, client)
-        except ApiFailure as exc:
-            return Reply(answer_offline(question, self.tools), f"answered by the engine: {exc.reason}")
-        finally:
-            if own and client is not None:
-                await client.close()
+            own = client is None
+            try:
+                if client is None:
+                    key = api_key()
+                    if key is None:
+                        offline = Reply(answer_offline(question, self.tools), "answered by the engine (no ANTHROPIC_API_KEY)")
+                        yield ChatEvent("done", reply=offline)
+                        return
+                    client = make_async_client(key)
+                async for event in self._turn(question, client):
+                    yield event
+            except ApiFailure as exc:
+                yield ChatEvent("done", reply=Reply(answer_offline(question, self.tools), f"answered by the engine: {exc.reason}"))
+            finally:
+                if own and client is not None:
+                    await client.close()
 
     def _first_message(self, question: str) -> dict[str, Any]:
         from advisor.claude import decision_block
@@ -348,8 +349,8 @@ class Conversation:
         block = decision_block(grounding(self.tools.decision, self.tools.k))
         return {"role": "user", "content": [block, {"type": "text", "text": question}]}
 
-    async def _turn(self, question: str, client: Any) -> Reply:
-        from advisor.claude import ApiFailure, create, model_name
+    async def _turn(self, question: str, client: Any) -> AsyncIterator[ChatEvent]:
+        from advisor.claude import ApiFailure, model_name, stream_text
 
         request = {
             "model": model_name(),
@@ -360,37 +361,49 @@ class Conversation:
         first = self._first_message(question) if not self.history else {"role": "user", "content": question}
         messages = [*self.history, first]
         results: list[Any] = []
+        said: list[str] = []  # the text of every round, as the user saw it
         for _ in range(MAX_TOOL_ROUNDS):
-            reply = await create(client, messages=messages, **request)
-            stop = reply.stop_reason
-            uses = [b for b in reply.content if getattr(b, "type", "") == "tool_use"]
-            if stop == "tool_use" and uses:
-                messages = [*messages, {"role": "assistant", "content": _blocks(reply)}]
+            end = None
+            async for piece in stream_text(client, messages=messages, **request):
+                if piece.kind == "text":
+                    yield ChatEvent("text", piece.text)
+                else:
+                    end = piece
+            assert end is not None
+            blocks = list(end.blocks)
+            said += [b["text"] for b in blocks if b["type"] == "text"]
+            text = "\n\n".join(t.strip() for t in said if t.strip())
+            uses = [b for b in blocks if b["type"] == "tool_use"]
+            if end.problem:  # text was shown, then the reply broke: keep it, marked, out of the history
+                yield ChatEvent("done", reply=self._checked(f"{text}\n\n*(Cut short: {end.problem}.)*", results, complete=False))
+                return
+            if end.stop_reason == "tool_use" and uses:
+                messages = [*messages, {"role": "assistant", "content": blocks}]
                 turn = []
                 for use in uses:
-                    result = await asyncio.to_thread(self.tools.run, use.name, use.input)
+                    result = await asyncio.to_thread(self.tools.run, use["name"], use["input"])
                     results.append(result)
                     if "error" in result:
-                        turn.append({"type": "tool_result", "tool_use_id": use.id, "content": str(result["error"]), "is_error": True})
+                        turn.append({"type": "tool_result", "tool_use_id": use["id"], "content": str(result["error"]), "is_error": True})
                     else:
-                        turn.append({"type": "tool_result", "tool_use_id": use.id, "content": json.dumps(result, default=str)})
+                        turn.append({"type": "tool_result", "tool_use_id": use["id"], "content": json.dumps(result, default=str)})
                 messages.append({"role": "user", "content": turn})
                 continue
-            text = _text(reply)
-            if stop == "refusal":
+            if end.stop_reason == "refusal":
                 raise ApiFailure("Claude declined to answer that question")
-            if stop == "max_tokens":
+            if end.stop_reason == "max_tokens":
                 if uses or not text:
                     raise ApiFailure("the reply was cut at its length limit")
-                # kept out of the history: a cut answer must not be built upon
-                return self._checked(text + "\n\n*(Cut short at the length limit.)*", results, complete=False)
-            if stop not in ("end_turn", "stop_sequence"):
-                raise ApiFailure(f"the API ended the reply unexpectedly ({stop or 'no stop reason'})")
+                yield ChatEvent("done", reply=self._checked(text + "\n\n*(Cut short at the length limit.)*", results, complete=False))
+                return
+            if end.stop_reason not in ("end_turn", "stop_sequence"):
+                raise ApiFailure(f"the API ended the reply unexpectedly ({end.stop_reason or 'no stop reason'})")
             if not text:
                 raise ApiFailure("the API returned no text")
-            self.history = [*messages, {"role": "assistant", "content": _blocks(reply)}]
-            return self._checked(text, results)
-        return Reply("I needed too many steps for that question; please ask something narrower.", complete=False)
+            self.history = [*messages, {"role": "assistant", "content": blocks}]
+            yield ChatEvent("done", reply=self._checked(text, results))
+            return
+        yield ChatEvent("done", reply=Reply("I needed too many steps for that question; please ask something narrower.", complete=False))
 
     def _checked(self, text: str, results: list[Any], *, complete: bool = True) -> Reply:
         from advisor.figcheck import check, unverified_note

@@ -62,3 +62,29 @@ def use_production_client(monkeypatch: pytest.MonkeyPatch, handler: Any) -> None
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
     monkeypatch.setattr(claude, "_transport", lambda: httpx2.MockTransport(handler))
+
+
+def sse_of(msg: dict[str, Any], *, cut_tool_input: bool = False) -> bytes:
+    """A whole message (see message()) as the SSE stream the API would send for it; with
+    cut_tool_input, a tool call's input stops halfway (a reply cut at max_tokens mid tool call)."""
+    start = {**msg, "content": [], "stop_reason": None}
+    out = [_event("message_start", {"message": start})]
+    for i, block in enumerate(msg["content"] or []):
+        if block["type"] == "text":
+            out.append(_event("content_block_start", {"index": i, "content_block": {"type": "text", "text": ""}}))
+            out.append(_event("content_block_delta", {"index": i, "delta": {"type": "text_delta", "text": block["text"]}}))
+        else:
+            out.append(_event("content_block_start", {"index": i, "content_block": {**block, "input": {}}}))
+            raw = json.dumps(block["input"])
+            raw = raw[: len(raw) // 2] if cut_tool_input else raw
+            out.append(_event("content_block_delta", {"index": i, "delta": {"type": "input_json_delta", "partial_json": raw}}))
+            if cut_tool_input:
+                continue
+        out.append(_event("content_block_stop", {"index": i}))
+    out.append(_event("message_delta", {"delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None}, "usage": {"output_tokens": 5}}))
+    out.append(_event("message_stop", {}))
+    return "".join(out).encode()
+
+
+def streamed_message(msg: dict[str, Any], **kw: Any) -> httpx2.Response:
+    return httpx2.Response(200, content=sse_of(msg, **kw), headers=SSE_HEADERS)

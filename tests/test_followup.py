@@ -11,7 +11,7 @@ import pytest
 from advisor.figcheck import NOTE_PREFIX
 from advisor.followup import Conversation, Tools, answer, answer_offline, tool_definitions
 from advisor.scenario import ANSWER_NAMES
-from tests.claude_stub import client, error, message, tool_use
+from tests.claude_stub import client, error, message, streamed_message, tool_use
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def tools(builder, k, rules):
 
 
 def reply(text: str = "", **kw) -> httpx2.Response:
-    return httpx2.Response(200, json=message(text, **kw))
+    return streamed_message(message(text, **kw))
 
 
 def test_tool_use_round_trip_answers_with_the_engines_figures(tools):
@@ -104,14 +104,14 @@ def test_bad_tool_arguments_and_unknown_tools_are_errors_not_crashes(tools):
 
 BROKEN = {
     "max_tokens mid tool call": (
-        lambda: reply(stop="max_tokens", content=[tool_use("what_if", {})]),
+        lambda: streamed_message(message(stop="max_tokens", content=[tool_use("what_if", {"changes": {"daily_requests": 5}})]), cut_tool_input=True),
         "the reply was cut at its length limit",
     ),
     "refusal": (lambda: reply("", stop="refusal", content=[]), "Claude declined to answer that question"),
     "empty reply": (lambda: reply("", content=[]), "the API returned no text"),
     "500": (lambda: error(500), "the API had an internal error (500)"),
-    "content null": (lambda: httpx2.Response(200, json={"type": "message", "content": None}), "the API sent a reply that is not a valid message"),
-    "200 with HTML": (lambda: httpx2.Response(200, html="<html></html>"), "the API sent a reply that is not a valid message"),
+    "content null": (lambda: httpx2.Response(200, json={"type": "message", "content": None}), "the API sent a reply that is not a valid message stream"),
+    "200 with HTML": (lambda: httpx2.Response(200, html="<html></html>"), "the API sent a reply that is not a valid message stream"),
 }
 
 
@@ -193,3 +193,36 @@ def test_offline_chat_forms(tools):
     assert "self-host" in answer_offline("compare api self-host", tools)
     assert answer_offline("tell me a joke", tools).startswith("Without an API key I understand")
     assert "did you mean 'daily_requests'" in answer_offline("what if daily_request = 5", tools)
+
+
+async def test_chat_answers_stream_then_settle(tools):
+    conversation = Conversation(tools)
+    events = [e async for e in conversation.ask_stream("why?", client=client(lambda r: reply("Because volume is high.")))]
+    assert [e.kind for e in events] == ["text", "done"] and events[0].text == "Because volume is high."
+    assert events[-1].reply.text == "Because volume is high." and len(conversation.history) == 2
+
+
+async def test_a_chat_stream_that_breaks_after_text_is_kept_marked_and_out_of_the_history(tools):
+    from tests.claude_stub import SSE_HEADERS, sse
+
+    broken = httpx2.Response(200, content=sse("Because volume", finish=False), headers=SSE_HEADERS)
+    conversation = Conversation(tools)
+    result = await conversation.ask("why?", client=client(lambda r: broken))
+    assert not result.complete and result.text == "Because volume\n\n*(Cut short: the stream ended before the message did.)*"
+    assert conversation.history == []
+    assert (await conversation.ask("again?", client=client(lambda r: reply("Fine.")))).text == "Fine."
+
+
+async def test_the_tool_round_text_and_the_answer_are_both_kept(tools):
+    calls: list[int] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return reply(stop="tool_use", content=[{"type": "text", "text": "Let me check."}, tool_use("compare", {"a": "api", "b": "hybrid"})])
+        return reply("Hybrid costs more.")
+
+    conversation = Conversation(tools)
+    result = await conversation.ask("compare?", client=client(handler))
+    assert result.text == "Let me check.\n\nHybrid costs more."
+    assert conversation.history[1]["content"][1]["input"] == {"a": "api", "b": "hybrid"}

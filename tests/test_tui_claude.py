@@ -8,7 +8,7 @@ import json
 import httpx2
 
 from advisor import explain as explain_mod
-from tests.claude_stub import message, use_production_client
+from tests.claude_stub import message, streamed_message, use_production_client
 from tests.test_tui import app_factory, finish, wait_for
 
 
@@ -20,7 +20,7 @@ async def test_two_quick_chat_questions_are_answered_in_order(monkeypatch):
         question = last if isinstance(last, str) else last[-1]["text"]
         if question == "one":
             await gate.wait()  # the first is slow; the second must wait its turn
-        return httpx2.Response(200, json=message(f"Answer to {question}."))
+        return streamed_message(message(f"Answer to {question}."))
 
     use_production_client(monkeypatch, handler)
     app = app_factory()
@@ -36,7 +36,7 @@ async def test_two_quick_chat_questions_are_answered_in_order(monkeypatch):
         await wait_for(pilot, lambda: len(app.screen.query(".chat-answer")) == 2)
         answers = [m.source for m in app.screen.query(".chat-answer")]
         assert answers == ["Answer to one.", "Answer to two."]
-        assert not app.screen.query(".chat-thinking")
+        await wait_for(pilot, lambda: not app.screen.query(".chat-thinking"))
 
 
 async def test_a_failing_explanation_worker_is_shown_not_lost(monkeypatch):

@@ -239,11 +239,23 @@ class ResultScreen(Screen[None]):
         thinking = Static("thinking...", classes="chat-thinking", markup=False)
         await log.mount(thinking)
         log.scroll_end(animate=False)
+        box: Markdown | None = None
+        parts: list[str] = []
         try:
-            reply = await self.tools.ask(question)
+            async for event in self.tools.ask_stream(question):
+                if event.reply is not None:  # the answer to keep replaces what streamed
+                    reply = event.reply
+                    body = reply.text + (f"\n\n*({reply.note})*" if reply.note else "")
+                else:
+                    parts.append(event.text)
+                    body = "".join(parts)
+                if box is None:
+                    box = Markdown("", classes="chat-answer")
+                    await log.mount(box, before=thinking)
+                await box.update(body)
+                log.scroll_end(animate=False)
         finally:
             await thinking.remove()
-        self._show_answer(reply.text, reply.note)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed says so, instead of vanishing (workers do not exit the app here)."""
@@ -252,9 +264,3 @@ class ResultScreen(Screen[None]):
             error = event.worker.error
             text = error.problems[0] if isinstance(error, BuildBuyError) else f"{type(error).__name__}: {error}"
             self.notify(text, title="Something went wrong", severity="error", timeout=15, markup=False)
-
-    def _show_answer(self, text: str, note: str) -> None:
-        log = self.query_one("#chat-log", VerticalScroll)
-        body = text + (f"\n\n*({note})*" if note else "")
-        log.mount(Markdown(body, classes="chat-answer"))
-        log.scroll_end(animate=False)
