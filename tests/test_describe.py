@@ -157,3 +157,19 @@ def test_prefilled_answers_are_confirmed_one_by_one_and_survive_a_resume(k):
     tampered = Interview.from_dict(k, {**iv.to_dict(), "prefilled": {"daily_requests": -5, "x": 1}})
     assert tampered.prefilled == {}
     assert Interview.from_dict(k, {**iv.to_dict(), "prefilled": [1]}).prefilled == {}
+
+
+def test_the_new_modules_and_from_text_without_a_key_import_no_client(tmp_path):
+    import subprocess
+    import sys
+
+    description = _desc(tmp_path)
+    code = (
+        "import sys; import advisor.figcheck, advisor.claude, advisor.explain, advisor.followup, advisor.describe; "
+        "from advisor.cli import main; "
+        f"rc = main(['decide', '--from-text', {str(description)!r}, '--samples', '0', '--explain']); "
+        "bad = [m for m in ('textual', 'anthropic') if m in sys.modules]; "
+        "sys.stderr.write(repr(bad)); sys.exit(3 if bad else rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
