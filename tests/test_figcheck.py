@@ -127,3 +127,30 @@ def test_the_engines_written_explanations_always_pass(decision, k, rules):
         for audience in AUDIENCES:
             text = written_explanation(d, audience)
             assert unverified(text, figures) == [], (answers, audience, text)
+
+
+def test_every_option_figure_passes_however_people_round_it(decision, k):
+    d = decision(daily_requests=80_000, labeled_examples=3_000)
+    figures = engine_figures(d, k)
+    for cost in d.report.options.values():
+        for value in (cost.tco_usd, cost.monthly_usd, cost.one_time_usd, *cost.breakdown.values()):
+            if value < 1:
+                continue
+            texts = [f"${value:,.0f}", f"${value:,.2f}"]
+            if value >= 1e6:
+                texts += [f"${value / 1e6:.1f}M", f"${value / 1e6:.2f} million"]
+            elif value >= 1e4:
+                texts += [f"${value / 1e3:.0f}k"]
+            for text in texts:
+                assert unverified(f"about {text} in all", figures) == [], (text, value)
+
+
+def test_any_text_is_checked_without_an_error(decision, k):
+    figures = engine_figures(decision(), k)
+    rng = random.Random(5)
+    alphabet = "$%x×,.-– 0123456789kMBmonthsUSDpercentimes\n"
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        for m in mentions(text):
+            assert m.step > 0 and m.value >= 0
+        unverified(text, figures)
