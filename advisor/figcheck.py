@@ -225,7 +225,13 @@ def engine_figures(decision: Any, k: Any = None, extra: Iterable[Any] = ()) -> F
     numbers, months, ratios = _numbers(leaves)
     money = list(numbers)
     percent = list(numbers) + [x * 100 for x in numbers if x <= 1.5]
-    for values in [*_option_figures(decision).values(), *_related_answers(decision)]:
+    daily = float(getattr(getattr(getattr(decision, "scenario", None), "answers", None), "daily_requests", 0) or 0)
+    by_key = _option_figures(decision)
+    for key, values in by_key.items():  # per-request costs read per 1,000 requests or per day
+        if "per_request" in key:
+            money += [abs(v) * n for v in values for n in (1000, daily)]
+            money += [abs(a - b) * n for a, b in _pairs(values) for n in (1000, daily)]
+    for values in [*by_key.values(), *_related_answers(decision)]:
         for a, b in _pairs(values):
             money.append(abs(a - b))
             percent.append(abs(a - b))

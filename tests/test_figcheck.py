@@ -154,3 +154,11 @@ def test_any_text_is_checked_without_an_error(decision, k):
         for m in mentions(text):
             assert m.step > 0 and m.value >= 0
         unverified(text, figures)
+
+
+def test_per_request_costs_read_per_thousand_and_per_day(builder, k):
+    r = builder.report.options
+    api, own = r["api"].per_request_usd, r["self-host"].per_request_usd
+    daily = builder.scenario.answers.daily_requests
+    text = f"${api * 1000:,.2f} per 1,000 requests, ${api * daily:,.0f} a day, saving ${(api - own) * 1000:,.2f} per 1,000."
+    assert check(text, builder, k) == []
