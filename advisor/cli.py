@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("decide", help="decide from an answers file and print the result")
-    p.add_argument("answers", type=Path, help="answers TOML file ([answers], optional [assumptions])")
+    p.add_argument("answers", type=Path, nargs="?", help="answers TOML file ([answers], optional [assumptions])")
+    p.add_argument("--from-text", type=Path, metavar="FILE", help="start from a description of the use case instead "
+                   "of an answers file; writes the answers it used to FILE's name with .answers.toml")
     p.add_argument("--json", action="store_true", help="print the buildbuy.decision/1 JSON")
     p.add_argument("--rules", type=Path, action="append", default=[], metavar="PACK", help="add a rule pack (repeatable)")
     p.add_argument(
@@ -101,6 +103,14 @@ def _decide(args: argparse.Namespace) -> int:
     from advisor.scenario import load_answers_file
 
     k = load_knowledge()
+    if args.from_text is not None:
+        if args.answers is not None:
+            raise BuildBuyError("give an answers file or --from-text FILE, not both")
+        from advisor.describe import answers_from_text
+
+        args.answers = answers_from_text(args.from_text, k)
+    elif args.answers is None:
+        raise BuildBuyError("decide needs an answers file or --from-text FILE (`buildbuy example` prints an answers file)")
     scenario = load_answers_file(args.answers, k)
     if args.assumptions:
         from advisor.calibrate import read_assumptions
@@ -140,6 +150,8 @@ def _decide(args: argparse.Namespace) -> int:
         if explanation is not None:
             print("\nExplanation" + (f" ({explanation.note})" if explanation.note else "") + ":\n")
             print(explanation.text)
+            if explanation.check_note:
+                print(f"\n{explanation.check_note}")
     return 0
 
 

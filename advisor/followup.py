@@ -7,10 +7,12 @@ same validation as an answers file.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import re
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from advisor.decide import Decision, RuleBase, decide
@@ -21,44 +23,74 @@ from advisor.money import usd0
 from advisor.scenario import ANSWER_NAMES, OPTIONS, build_scenario, closest
 
 MAX_TOOL_ROUNDS = 5
+CHAT_MAX_TOKENS = 1000
+_OPTION = {"type": "string", "enum": list(OPTIONS), "description": "an option id: " + ", ".join(OPTIONS)}
 
-TOOLS: list[dict[str, Any]] = [
-    {
-        "name": "what_if",
-        "description": "Recompute the decision with some answers or assumptions changed. Returns the new "
-        "recommendation and every option's costs. Use it for any 'what if' question.",
-        "input_schema": {
-            "type": "object",
-            "properties": {
-                "changes": {
-                    "type": "object",
-                    "description": "answer or assumption names mapped to new values, e.g. {\"daily_requests\": 300000}",
-                }
+
+def tool_definitions(k: Knowledge) -> list[dict[str, Any]]:
+    """The engine tools as closed, typed and described JSON schemas; the last one carries the
+    cache mark, so the tool definitions are part of the cached prefix of every chat request."""
+    from advisor.answers_schema import answers_object
+
+    figures = ", ".join(sorted(k.figures))
+    tools: list[dict[str, Any]] = [
+        {
+            "name": "what_if",
+            "description": "Recompute the whole decision with some answers and/or knowledge assumptions changed. "
+            "Returns the recommendation and every option's costs before and after. Use it for any 'what if' "
+            "question; never estimate the effect of a change yourself.",
+            "input_schema": {
+                "type": "object",
+                "properties": {
+                    "changes": answers_object(k, "Answers to change, by name, with their new values (only these change)."),
+                    "assumptions": {
+                        "type": "object",
+                        "description": f"Knowledge figures to override, by name, with a number or text. Names: {figures}.",
+                        "additionalProperties": {"type": ["number", "string"]},
+                    },
+                },
+                "additionalProperties": False,
             },
-            "required": ["changes"],
         },
-    },
-    {
-        "name": "explain_rule",
-        "description": "A rule of the rule base: its condition, effect, reason, source, and whether it fired.",
-        "input_schema": {"type": "object", "properties": {"rule": {"type": "string"}}, "required": ["rule"]},
-    },
-    {
-        "name": "show_math",
-        "description": "How one figure was computed: formula, inputs and value. Figure names look like "
-        "'self-host.gpus' or 'api.inference_per_request'.",
-        "input_schema": {"type": "object", "properties": {"figure": {"type": "string"}}, "required": ["figure"]},
-    },
-    {
-        "name": "compare",
-        "description": "Two options side by side: costs, break-even, eligibility, score and the findings about each.",
-        "input_schema": {
-            "type": "object",
-            "properties": {"a": {"type": "string", "enum": list(OPTIONS)}, "b": {"type": "string", "enum": list(OPTIONS)}},
-            "required": ["a", "b"],
+        {
+            "name": "explain_rule",
+            "description": "One rule of the rule base: its condition, effect, reason, source, and whether it fired "
+            "for this decision. Rule ids appear in the decision's findings.",
+            "input_schema": {
+                "type": "object",
+                "properties": {"rule": {"type": "string", "description": "a rule id, e.g. from findings[].rule"}},
+                "required": ["rule"],
+                "additionalProperties": False,
+            },
         },
-    },
-]
+        {
+            "name": "show_math",
+            "description": "How one figure was computed: its formula, inputs and value.",
+            "input_schema": {
+                "type": "object",
+                "properties": {
+                    "figure": {
+                        "type": "string",
+                        "description": "'<option>.<figure>', e.g. 'self-host.gpus' or 'api.inference_per_request'",
+                    }
+                },
+                "required": ["figure"],
+                "additionalProperties": False,
+            },
+        },
+        {
+            "name": "compare",
+            "description": "Two options side by side: costs, break-even, eligibility, score and the findings about each.",
+            "input_schema": {
+                "type": "object",
+                "properties": {"a": _OPTION, "b": _OPTION},
+                "required": ["a", "b"],
+                "additionalProperties": False,
+            },
+        },
+    ]
+    tools[-1] = {**tools[-1], "cache_control": {"type": "ephemeral"}}
+    return tools
 
 
 @dataclass
@@ -70,7 +102,9 @@ class Tools:
     rules: RuleBase
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def run(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    def run(self, name: str, args: Any) -> dict[str, Any]:
+        """The tool's result, or {"error": ...} for an unknown tool or bad arguments (sent back to
+        the model as an is_error tool result, so it can correct itself)."""
         self.calls.append((name, args))
         handlers: dict[str, Callable[..., dict[str, Any]]] = {
             "what_if": self.what_if,
@@ -80,11 +114,16 @@ class Tools:
         }
         handler = handlers.get(name)
         if handler is None:
-            return {"error": f"unknown tool {name!r}"}
+            return {"error": f"unknown tool {name!r}; tools are {', '.join(handlers)}"}
+        if not isinstance(args, dict):
+            return {"error": f"the input of {name} must be an object"}
         try:
             return handler(**args)
-        except TypeError as exc:
-            return {"error": f"bad arguments for {name}: {exc}"}
+        except TypeError:
+            params = ", ".join(inspect.signature(handler).parameters)
+            return {"error": f"bad arguments for {name}: expected {params}, got {', '.join(map(str, args)) or 'none'}"}
+        except (BuildBuyError, ValueError) as exc:
+            return {"error": f"{name} failed: {exc}"}
 
     def _summary(self, d: Decision) -> dict[str, Any]:
         return {
@@ -102,9 +141,12 @@ class Tools:
             },
         }
 
-    def what_if(self, changes: dict[str, Any]) -> dict[str, Any]:
-        if not isinstance(changes, dict) or not changes:
-            return {"error": "changes must be a non-empty object of names to values"}
+    def what_if(self, changes: dict[str, Any] | None = None, assumptions: dict[str, Any] | None = None) -> dict[str, Any]:
+        if not isinstance(changes or {}, dict) or not isinstance(assumptions or {}, dict):
+            return {"error": "changes and assumptions must be objects of names to values"}
+        changes = {**(changes or {}), **(assumptions or {})}
+        if not changes:
+            return {"error": "changes must be a non-empty object of answer names to values"}
         s = self.decision.scenario
         given = {n: getattr(s.answers, n) for n in ANSWER_NAMES if n not in s.defaulted}
         answers = {**given, **{n: v for n, v in changes.items() if n in ANSWER_NAMES}}
@@ -231,56 +273,154 @@ def answer_offline(question: str, tools: Tools) -> str:
 # --- with a key: Claude calls the tools -------------------------------------------------------
 
 CHAT_SYSTEM = """You answer follow-up questions about a build-vs-buy decision made by the buildbuy
-engine. The first user message holds the decision as JSON. Every number you state must come from
-that JSON or from a tool result: call what_if to change answers, show_math for a derivation,
-compare for two options, explain_rule for a rule. Never calculate numbers yourself. Be brief,
-plain Markdown, no HTML."""
+engine. The first user message holds the decision data: costs, precomputed differences between
+options, findings, the user's answers and the assumptions with their sources. Every number you
+state must come from that data or from a tool result: call what_if to change answers or
+assumptions, show_math for a derivation, compare for two options, explain_rule for a rule. Never
+calculate numbers yourself. If a tool returns an error, correct the call or say what is not
+possible. Be brief, plain Markdown, no HTML."""
 
 
-def ask_claude(question: str, tools: Tools, client: Any, history: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """One follow-up turn: Claude may call tools (up to MAX_TOOL_ROUNDS rounds). Returns the answer
-    text and the conversation so far (to carry into the next question)."""
-    from advisor.explain import decision_payload, model_name
+@dataclass(frozen=True)
+class Reply:
+    """One answer in the chat. `note` says where it comes from when that is not Claude, or what
+    is wrong with it (cut, unverified figures)."""
 
-    if not history:
-        payload = json.dumps(decision_payload(tools.decision, tools.k), default=str)
-        history = [
-            {"role": "user", "content": f"The decision:\n```json\n{payload}\n```"},
-            {"role": "assistant", "content": "I have the decision. What would you like to know?"},
-        ]
-    messages = [*history, {"role": "user", "content": question}]
-    for _ in range(MAX_TOOL_ROUNDS):
-        response = client.messages.create(
-            model=model_name(), max_tokens=1000, system=CHAT_SYSTEM, tools=TOOLS, messages=messages
-        )
-        blocks = [block.model_dump(exclude_none=True) for block in response.content]
-        messages.append({"role": "assistant", "content": blocks})
-        uses = [b for b in response.content if getattr(b, "type", "") == "tool_use"]
-        if response.stop_reason != "tool_use" or not uses:
-            text = "".join(b.text for b in response.content if getattr(b, "type", "") == "text").strip()
-            return text, messages
-        results = [
-            {"type": "tool_result", "tool_use_id": use.id, "content": json.dumps(tools.run(use.name, dict(use.input)), default=str)}
-            for use in uses
-        ]
-        messages.append({"role": "user", "content": results})
-    return "I needed too many steps for that question; please ask something narrower.", messages
+    text: str
+    note: str = ""
+    unverified: tuple[str, ...] = ()
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    kind: str  # "text" (a chunk as it streams) or "done" (the answer as it stands, with its note)
+    text: str = ""
+    reply: Reply | None = None
+
+
+class Conversation:
+    """A follow-up chat on one decision. Questions are answered one at a time, in the order they
+    were asked; a failed, cut or refused turn leaves the history as it was, so the next question
+    works."""
+
+    def __init__(self, tools: Tools, history: list[dict[str, Any]] | None = None) -> None:
+        self.tools = tools
+        self.history: list[dict[str, Any]] = list(history or [])
+        self._lock: asyncio.Lock | None = None
+
+    async def ask(self, question: str, *, client: Any = None) -> Reply:
+        reply = None
+        async for event in self.ask_stream(question, client=client):
+            if event.kind == "done":
+                reply = event.reply
+        assert reply is not None
+        return reply
+
+    async def ask_stream(self, question: str, *, client: Any = None) -> AsyncIterator[ChatEvent]:
+        """The answer's text as it streams, then a "done" event with the answer to keep (which
+        replaces the streamed text: it may be the offline parser's after a failure)."""
+        from advisor.claude import ApiFailure, api_key, make_async_client
+
+        if self._lock is None:
+            self._lock = asyncio.Lock()  # FIFO: waiting questions are answered in the order asked
+        async with self._lock:
+            own = client is None
+            try:
+                if client is None:
+                    key = api_key()
+                    if key is None:
+                        offline = Reply(answer_offline(question, self.tools), "answered by the engine (no ANTHROPIC_API_KEY)")
+                        yield ChatEvent("done", reply=offline)
+                        return
+                    client = make_async_client(key)
+                async for event in self._turn(question, client):
+                    yield event
+            except ApiFailure as exc:
+                yield ChatEvent("done", reply=Reply(answer_offline(question, self.tools), f"answered by the engine: {exc.reason}"))
+            finally:
+                if own and client is not None:
+                    await client.close()
+
+    def _first_message(self, question: str) -> dict[str, Any]:
+        from advisor.claude import decision_block
+        from advisor.explain import grounding
+
+        block = decision_block(grounding(self.tools.decision, self.tools.k))
+        return {"role": "user", "content": [block, {"type": "text", "text": question}]}
+
+    async def _turn(self, question: str, client: Any) -> AsyncIterator[ChatEvent]:
+        from advisor.claude import ApiFailure, model_name, stream_text
+
+        request = {
+            "model": model_name(),
+            "max_tokens": CHAT_MAX_TOKENS,
+            "system": [{"type": "text", "text": CHAT_SYSTEM, "cache_control": {"type": "ephemeral"}}],
+            "tools": tool_definitions(self.tools.k),
+        }
+        first = self._first_message(question) if not self.history else {"role": "user", "content": question}
+        messages = [*self.history, first]
+        results: list[Any] = []
+        said: list[str] = []  # the text of every round, as the user saw it
+        for _ in range(MAX_TOOL_ROUNDS):
+            end = None
+            async for piece in stream_text(client, messages=messages, **request):
+                if piece.kind == "text":
+                    yield ChatEvent("text", piece.text)
+                else:
+                    end = piece
+            assert end is not None
+            blocks = list(end.blocks)
+            said += [b["text"] for b in blocks if b["type"] == "text"]
+            text = "\n\n".join(t.strip() for t in said if t.strip())
+            uses = [b for b in blocks if b["type"] == "tool_use"]
+            if end.problem:  # text was shown, then the reply broke: keep it, marked, out of the history
+                yield ChatEvent("done", reply=self._checked(f"{text}\n\n*(Cut short: {end.problem}.)*", results, complete=False))
+                return
+            if end.stop_reason == "tool_use" and uses:
+                messages = [*messages, {"role": "assistant", "content": blocks}]
+                turn = []
+                for use in uses:
+                    result = await asyncio.to_thread(self.tools.run, use["name"], use["input"])
+                    results.append(result)
+                    if "error" in result:
+                        turn.append({"type": "tool_result", "tool_use_id": use["id"], "content": str(result["error"]), "is_error": True})
+                    else:
+                        turn.append({"type": "tool_result", "tool_use_id": use["id"], "content": json.dumps(result, default=str)})
+                messages.append({"role": "user", "content": turn})
+                continue
+            if end.stop_reason == "refusal":
+                raise ApiFailure("Claude declined to answer that question")
+            if end.stop_reason == "max_tokens":
+                if uses or not text:
+                    raise ApiFailure("the reply was cut at its length limit")
+                yield ChatEvent("done", reply=self._checked(text + "\n\n*(Cut short at the length limit.)*", results, complete=False))
+                return
+            if end.stop_reason not in ("end_turn", "stop_sequence"):
+                raise ApiFailure(f"the API ended the reply unexpectedly ({end.stop_reason or 'no stop reason'})")
+            if not text:
+                raise ApiFailure("the API returned no text")
+            self.history = [*messages, {"role": "assistant", "content": blocks}]
+            yield ChatEvent("done", reply=self._checked(text, results))
+            return
+        yield ChatEvent("done", reply=Reply("I needed too many steps for that question; please ask something narrower.", complete=False))
+
+    def _checked(self, text: str, results: list[Any], *, complete: bool = True) -> Reply:
+        from advisor.figcheck import check, unverified_note
+
+        flagged = tuple(check(text, self.tools.decision, self.tools.k, extra=results))
+        notes = ([] if complete else ["cut short"]) + ([unverified_note(flagged)] if flagged else [])
+        return Reply(text, "; ".join(notes), flagged, complete)
 
 
 def answer(question: str, tools: Tools, *, client: Any = None, history: list[dict[str, Any]] | None = None) -> tuple[str, str, list[dict[str, Any]]]:
-    """(answer, note, history). Uses Claude with tools when a client or key exists, else the parser;
-    an API failure falls back to the parser with a one-line note."""
-    from advisor.explain import api_key, failure_reason, make_client
-
+    """(answer, note, history), for callers without an event loop. Uses Claude with tools when a
+    client or key exists, else the parser; an API failure falls back to the parser with a note."""
+    conversation = Conversation(tools, history)
     if client is None:
-        key = api_key()
-        if key is None:
-            return answer_offline(question, tools), "answered by the engine (no ANTHROPIC_API_KEY)", history or []
-        client = make_client(key)
-    import anthropic
+        from advisor.claude import api_key
 
-    try:
-        text, new_history = ask_claude(question, tools, client, history)
-    except anthropic.APIError as exc:
-        return answer_offline(question, tools), f"answered by the engine: {failure_reason(exc)}", history or []
-    return text, "", new_history
+        if api_key() is None:  # no event loop, no anthropic import
+            return answer_offline(question, tools), "answered by the engine (no ANTHROPIC_API_KEY)", conversation.history
+    reply = asyncio.run(conversation.ask(question, client=client))
+    return reply.text, reply.note, conversation.history

@@ -85,6 +85,7 @@ class Interview:
     current: str | None = None
     finished: bool = False
     accepted_defaults: set[str] = field(default_factory=set)  # answered with Enter: still assumptions
+    prefilled: dict[str, Any] = field(default_factory=dict)  # from a description, until confirmed
 
     def __post_init__(self) -> None:
         if self.current is None and not self.finished:
@@ -140,14 +141,18 @@ class Interview:
 
     def default_for_current(self) -> Any:
         assert self.current is not None
-        return self.answers.get(self.current, self.k.answers[self.current].default)
+        return self.answers.get(self.current, self.prefilled.get(self.current, self.k.answers[self.current].default))
+
+    def prefill(self, values: dict[str, Any]) -> None:
+        """Values read from a description: each question shows its value to confirm or change."""
+        self.prefilled.update({n: v for n, v in values.items() if n in self.k.answers and n not in self.answers})
 
     def answer(self, text: str) -> tuple[str, Any]:
         """Validate `text` for the current question (empty takes the default) and move on.
         Raises InputError with one line; nothing already answered is changed then."""
         assert self.current is not None
         name, spec = self.current, self.spec()
-        took_default = not text.strip() and name not in self.answers
+        took_default = not text.strip() and name not in self.answers and name not in self.prefilled
         if text.strip():
             try:
                 value = parse_answer(spec, text)
@@ -204,6 +209,7 @@ class Interview:
             "current": self.current,
             "finished": self.finished,
             "accepted_defaults": sorted(self.accepted_defaults),
+            "prefilled": self.prefilled,
         }
 
     @classmethod
@@ -222,8 +228,18 @@ class Interview:
         if current is not None and current not in k.answers:
             current = None
         defaults = {n for n in data.get("accepted_defaults", []) if n in good}
-        interview = cls(k, good, history, current, bool(data.get("finished")), defaults)
+        raw = data.get("prefilled")
+        prefilled = {n: v for n, v in raw.items() if n in k.answers and _valid(k, n, v)} if isinstance(raw, dict) else {}
+        interview = cls(k, good, history, current, bool(data.get("finished")), defaults, prefilled)
         if interview.current is None and not interview.finished:
             interview.current = interview._next_unanswered()
             interview.finished = interview.current is None
         return interview
+
+
+def _valid(k: Knowledge, name: str, value: Any) -> bool:
+    try:
+        build_scenario({name: value}, k)
+    except InputError:
+        return False
+    return True

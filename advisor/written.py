@@ -8,6 +8,8 @@ from advisor.decide import Decision
 from advisor.money import usd0
 from advisor.scenario import OPTIONS
 
+AUDIENCES = ("engineering lead", "finance partner", "executive")
+
 
 def _costs(decision: Decision) -> list[str]:
     """The same money story as the summary: the cost, the cheapest eligible option if it was

@@ -46,6 +46,7 @@ class InterviewScreen(Screen[None]):
         Binding("f2", "answers", "Answers"),
         Binding("f1", "why", "Why?"),
         Binding("ctrl+r", "result", "Result"),
+        Binding("ctrl+d", "describe", "Describe"),
         Binding("up", "cycle(-1)", "Prev choice", show=False),
         Binding("down", "cycle(1)", "Next choice", show=False),
     ]
@@ -80,7 +81,8 @@ class InterviewScreen(Screen[None]):
             Text.from_markup(
                 "[b]Build or buy?[/b] I will ask about the workload, your data, compliance, how fast things "
                 "change, quality, your team and costs. Press Enter to accept a default; type [b]back[/b] to "
-                "go back, [b]why[/b] for more on a question, [b]answers[/b] to change any answer."
+                "go back, [b]why[/b] for more on a question, [b]answers[/b] to change any answer, "
+                "[b]describe[/b] to start from a description of the use case."
             ),
             "note",
         )
@@ -115,7 +117,10 @@ class InterviewScreen(Screen[None]):
             text.append("\n" + "   ".join(f"{i}. {c}" for i, c in enumerate(spec.choices, 1)))
         default = show(spec, iv.default_for_current())
         unit = f" {spec.unit}" if spec.unit and spec.unit != "%" else ""
-        text.append(f"\nDefault: {default}{unit}  (Enter to accept)", style="dim")
+        if iv.current in iv.prefilled and iv.current not in iv.answers:
+            text.append(f"\nFrom your description: {default}{unit}  (Enter to confirm, or type a new answer)", style="bold")
+        else:
+            text.append(f"\nDefault: {default}{unit}  (Enter to accept)", style="dim")
         self.say(text, "question")
         self.query_one(Input).value = ""
 
@@ -124,8 +129,11 @@ class InterviewScreen(Screen[None]):
     def submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         command = text.lower()
-        if command in {"back", "why", "?", "answers"}:
+        if command in {"back", "why", "?", "answers", "describe"}:
             event.input.value = ""
+        if command == "describe":
+            self.action_describe()
+            return
         if command == "back":
             self.action_back()
             return
@@ -190,6 +198,11 @@ class InterviewScreen(Screen[None]):
                 self.post_message(EditAnswer(name))
 
         self.app.push_screen(AnswersScreen(rows), picked)
+
+    def action_describe(self) -> None:
+        from advisor.tui.describe_dialog import start_from_description
+
+        start_from_description(self)
 
     def action_result(self) -> None:
         """Skip the remaining questions: their defaults are used and listed as assumptions."""

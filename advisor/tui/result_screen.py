@@ -14,6 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Markdown, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
 
 from advisor import cells
 from advisor.assumptions import assumption_rows
@@ -232,17 +233,38 @@ class ResultScreen(Screen[None]):
         log.scroll_end(animate=False)
         self.answer_worker(question)
 
-    @work(thread=True, exclusive=True, group="chat", exit_on_error=False)
-    def answer_worker(self, question: str) -> None:
-        from advisor.followup import Tools, answer
+    @work(group="chat", exit_on_error=False)  # not exclusive: each question is answered, in order
+    async def answer_worker(self, question: str) -> None:
+        from advisor.followup import Conversation, Tools
 
         if self.tools is None:
-            self.tools = Tools(self.decision, self.bb.engine.k, self.bb.engine.rules)  # type: ignore[union-attr]
-        text, note, self.chat_history = answer(question, self.tools, history=self.chat_history)
-        self.app.call_from_thread(self._show_answer, text, note)
-
-    def _show_answer(self, text: str, note: str) -> None:
+            self.tools = Conversation(Tools(self.decision, self.bb.engine.k, self.bb.engine.rules))  # type: ignore[union-attr]
         log = self.query_one("#chat-log", VerticalScroll)
-        body = text + (f"\n\n*({note})*" if note else "")
-        log.mount(Markdown(body, classes="chat-answer"))
+        thinking = Static("thinking...", classes="chat-thinking", markup=False)
+        await log.mount(thinking)
         log.scroll_end(animate=False)
+        box: Markdown | None = None
+        parts: list[str] = []
+        try:
+            async for event in self.tools.ask_stream(question):
+                if event.reply is not None:  # the answer to keep replaces what streamed
+                    reply = event.reply
+                    body = reply.text + (f"\n\n*({reply.note})*" if reply.note else "")
+                else:
+                    parts.append(event.text)
+                    body = "".join(parts)
+                if box is None:
+                    box = Markdown("", classes="chat-answer")
+                    await log.mount(box, before=thinking)
+                await box.update(body)
+                log.scroll_end(animate=False)
+        finally:
+            await thinking.remove()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed says so, instead of vanishing (workers do not exit the app here)."""
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            event.stop()
+            error = event.worker.error
+            text = error.problems[0] if isinstance(error, BuildBuyError) else f"{type(error).__name__}: {error}"
+            self.notify(text, title="Something went wrong", severity="error", timeout=15, markup=False)
