@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from advisor import arith
 from advisor.knowledge import GpuCompute, ModelClass
 
 
@@ -54,14 +55,14 @@ def capacity(model: ModelClass, gpu: GpuCompute, eff: Efficiencies, input_tokens
     peak = gpu.peak_tflops * 1e12 * (2 if gpu.fp8 else 1) * n
     bandwidth = gpu.bandwidth_tbs * 1e12 * n
     kv_per_token = 2 * model.layers * model.kv_heads * model.head_dim * eff.kv_bytes
-    kv_tokens = max(0.0, n * gpu.memory_gb * 1e9 * eff.memory_fraction - weights) / kv_per_token
+    kv_tokens = arith.maximum(0.0, n * gpu.memory_gb * 1e9 * eff.memory_fraction - weights) / kv_per_token
     length = input_tokens + output_tokens
-    batch = max(1.0, min(eff.max_batch, kv_tokens / length if length else eff.max_batch))
+    batch = arith.maximum(1.0, arith.minimum(eff.max_batch, arith.divide(kv_tokens, length, eff.max_batch)))
     context = input_tokens + output_tokens / 2  # the average context a decode step attends to
     memory_time = (weights + batch * context * kv_per_token) / (bandwidth * eff.bandwidth)
     compute_time = 2 * params * batch / (peak * eff.decode_compute)
-    decode_tps = batch / max(memory_time, compute_time)
+    decode_tps = batch / arith.maximum(memory_time, compute_time)
     attention = model.layers * model.d_model * input_tokens / params  # attention FLOPs over linear FLOPs
     prefill_tps = peak * eff.prefill / (2 * params) / (1 + attention)
-    seconds = (input_tokens / prefill_tps if input_tokens else 0.0) + (output_tokens / decode_tps if output_tokens else 0.0)
+    seconds = input_tokens / prefill_tps + output_tokens / decode_tps
     return Capacity(n, weights, kv_per_token, kv_tokens, batch, prefill_tps, decode_tps, seconds * n)

@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="let --out overwrite an existing file")
     p.add_argument("--status", default="proposed", choices=["proposed", "accepted"], help="MADR status of the record")
     p.add_argument("--decider", action="append", default=[], metavar="NAME", help="a decider named in the record (repeatable)")
-    p.add_argument("--samples", type=int, default=2000, help="Monte Carlo samples (0 turns the analysis off)")
+    p.add_argument("--samples", type=int, default=10000, help="Monte Carlo samples (0 turns the analysis off)")
     p.add_argument("--seed", type=int, default=7, help="Monte Carlo seed")
     p.add_argument("--explain", action="store_true", help="add a plain-language explanation")
     p.add_argument("--audience", default="engineering lead", choices=["engineering lead", "finance partner", "executive"])

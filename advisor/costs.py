@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
+from advisor import arith
 from advisor.capacity import Efficiencies, capacity
 from advisor.knowledge import IN_HOUSE_HOSTING, GpuOffer, Knowledge, VendorOffer
 from advisor.prices import TokenPrice, token_price
@@ -52,7 +54,7 @@ class OptionCost:
 
     @property
     def run_months(self) -> float:
-        return max(0.0, self.horizon_months - self.build_months)
+        return arith.maximum(0.0, self.horizon_months - self.build_months)
 
     @property
     def tco_usd(self) -> float:
@@ -60,7 +62,7 @@ class OptionCost:
 
     def cumulative(self, month: float) -> float:
         """One-time costs up front (the bridge included), then the run cost from launch."""
-        return self.one_time_usd + self.monthly_usd * max(0.0, month - self.build_months)
+        return self.one_time_usd + self.monthly_usd * arith.maximum(0.0, month - self.build_months)
 
     @property
     def curve(self) -> tuple[float, ...]:
@@ -89,12 +91,27 @@ class CostReport:
         return [f"{o}.{d.name}" for o, c in self.options.items() for d in c.derivations]
 
 
+class _Sampled:
+    """The answers, with some of them replaced by arrays of Monte Carlo samples."""
+
+    def __init__(self, answers: Any, sampled: dict[str, Any]) -> None:
+        self._answers, self._sampled = answers, sampled
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._sampled:
+            return self._sampled[name]
+        return getattr(self._answers, name)
+
+
 class _Ctx:
     """Reads figures (with overrides) and records which ones a computation used."""
 
-    def __init__(self, scenario: Scenario, k: Knowledge, drivers: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, scenario: Scenario, k: Knowledge, drivers: frozenset[str] = frozenset(), sampled: dict[str, Any] | None = None
+    ) -> None:
         self.s = scenario
-        self.a = scenario.answers
+        self.sampled = sampled or {}
+        self.a: Any = _Sampled(scenario.answers, self.sampled) if self.sampled else scenario.answers
         self.k = k
         self.drivers = drivers
         self._values: dict[str, float] = {}
@@ -103,9 +120,12 @@ class _Ctx:
 
     def fig(self, name: str) -> float:
         known = self._values.get(name)
-        if known is not None:  # read each figure once per pricing: this runs per Monte Carlo sample
+        if known is not None:  # read each figure once per pricing
             return known
         self.used.add(f"figure {name}")
+        if name in self.sampled:
+            self._values[name] = self.sampled[name]
+            return self.sampled[name]  # type: ignore[no-any-return]
         if name in self.s.overrides:
             self.sources[name] = "override in the answers file"
             value = float(self.s.overrides[name])
@@ -121,13 +141,8 @@ class _Ctx:
         return str(self.s.overrides.get(name, self.k.figures[name].value))
 
 
-def _ceil(x: float) -> int:
-    # Guards against 2.0000000000000004 turning into three GPUs.
-    return math.ceil(x - 1e-9)
-
-
 def _round_up(hours: float, unit_hours: float) -> float:
-    return _ceil(hours / unit_hours) * unit_hours if hours > 0 else 0.0
+    return arith.where(hours > 0, arith.ceil(hours / unit_hours) * unit_hours, 0.0)
 
 
 def _offer(ctx: _Ctx) -> tuple[GpuOffer, str]:
@@ -176,7 +191,7 @@ def _api_price(ctx: _Ctx) -> TokenPrice:
     inp = ctx.s.overrides.get("api_input_usd_per_mtok")
     out = ctx.s.overrides.get("api_output_usd_per_mtok")
     factor = ctx.fig("api_price_factor")
-    if inp is not None or out is not None or factor != 1.0:
+    if inp is not None or out is not None or arith.is_array(factor) or factor != 1.0:
         cached = price.cached_input_usd_per_mtok
         price = replace(
             price,
@@ -194,13 +209,14 @@ def _review(ctx: _Ctx, requests_per_day: float, rate_percent: float) -> float:
 
 
 def _maintenance(
-    ctx: _Ctx, fte_figure: str, *, contracted: bool = False, own_gpus: float = 0, on_call: bool = False
+    ctx: _Ctx, fte_figure: str, *, contracted: bool = False, own_gpus: float | None = None, on_call: bool = False
 ) -> tuple[float, Derivation]:
     """The model's own upkeep, plus operations that grow with the GPUs served in house and a 24/7
     on-call rota when people wait on an in-house service."""
     base = ctx.fig(fte_figure)
-    per_gpu = ctx.fig("maintenance_fte_per_gpu") if own_gpus else 0.0
-    oncall = ctx.fig("oncall_fte") if on_call else 0.0
+    per_gpu = ctx.fig("maintenance_fte_per_gpu") if own_gpus is not None else 0.0
+    own_gpus = 0.0 if own_gpus is None else own_gpus
+    oncall = arith.where(on_call, ctx.fig("oncall_fte"), 0.0)
     yearly = ctx.fig("ml_engineer_usd_per_year")
     premium = ctx.fig("contractor_premium") if contracted else 1.0
     fte = base + per_gpu * own_gpus + oncall
@@ -250,14 +266,13 @@ def _data(ctx: _Ctx) -> _Data:
     ]
     floor = ctx.fig("data_floor_examples")
     on_hand = a.labeled_examples + a.examples_to_label
-    gap = max(0.0, floor - on_hand)
-    if gap == 0:
-        gap_cost, weeks, examples = 0.0, 0.0, float(on_hand)
-    elif a.has_api_logs:
+    gap = arith.maximum(0.0, floor - on_hand)
+    # Written without a branch on the gap, so that arrays of sampled answers price the same way.
+    if a.has_api_logs:
         quality, share = ctx.fig("distill_quality"), ctx.fig("distill_spot_label_share")
         distilled = gap / quality
         gap_cost = distilled * share * per_example * (1 + qa)
-        weeks, examples = ctx.fig("distill_weeks"), on_hand + distilled
+        weeks, examples = arith.where(gap > 0, ctx.fig("distill_weeks"), 0.0), on_hand + distilled
         derivations.append(
             Derivation(
                 "data_gap",
@@ -270,7 +285,7 @@ def _data(ctx: _Ctx) -> _Data:
     else:
         pace = ctx.fig("labeling_examples_per_week")
         gap_cost = gap * per_example * (1 + qa)
-        weeks, examples = gap / pace, float(floor)
+        weeks, examples = gap / pace, arith.maximum(on_hand, floor)
         derivations.append(
             Derivation(
                 "data_gap",
@@ -309,12 +324,12 @@ def _finish(
     requests = ctx.a.daily_requests * DAYS_PER_MONTH
     # The per-request figure is what serving a request costs (tokens or GPU time); review and
     # maintenance are shown in their own columns.
-    per_request = monthly.get("inference", 0.0) / requests if requests else 0.0
+    per_request = arith.divide(monthly.get("inference", 0.0), requests, 0.0)
     breakdown = dict.fromkeys(BREAKDOWN_KEYS, 0.0)
     breakdown.update(monthly)
     breakdown.update(one_time)
     horizon = ctx.a.horizon_months
-    run_months = max(0.0, horizon - build_months)
+    run_months = arith.maximum(0.0, horizon - build_months)
     derivations += [
         Derivation("one_time", " + ".join(one_time) or "0", dict(one_time), one_time_usd),
         Derivation("monthly", " + ".join(monthly) or "0", dict(monthly), monthly_usd),
@@ -380,8 +395,9 @@ def _api(ctx: _Ctx) -> OptionCost:
         "tier": _tier(ctx, a.api_model),
     }
     compliance = _compliance(ctx, "api")
-    one_time = {"build": compliance} if compliance else {}
-    if compliance:
+    regulated = "compliance_review" in ctx.drivers
+    one_time = {"build": compliance} if regulated else {}
+    if regulated:
         derivations.append(Derivation("build", "vendor_review_usd (regulated industry)", {"vendor_review_usd": compliance}, compliance))
     return _finish("api", ctx, one_time, {"inference": inference, "review": review, "maintenance": maintenance}, derivations, detail)
 
@@ -425,7 +441,7 @@ def _gpu_seconds(ctx: _Ctx, gpu: str, in_tok: float, out_tok: float) -> tuple[fl
         },
         cap.gpu_seconds,
         "GPU-s",
-    ), {"model_size": size, "capacity_model": "roofline", "replica_gpus": cap.replica_gpus, "decode_batch": round(cap.batch, 1)}
+    ), {"model_size": size, "capacity_model": "roofline", "replica_gpus": cap.replica_gpus, "decode_batch": arith.rounded(cap.batch, 1)}
 
 
 def _serving(
@@ -438,10 +454,10 @@ def _serving(
     gpu_s, d_seconds, model_detail = _gpu_seconds(ctx, gpu, in_tok, out_tok)
     util = ctx.fig("serving_utilization")
     peak_rps = daily / SECONDS_PER_DAY * a.peak_to_average
-    capacity_rps = util / gpu_s if gpu_s > 0 else math.inf
+    capacity_rps = arith.divide(util, gpu_s, math.inf)
     replica = int(model_detail.get("replica_gpus", 1))
-    needed = _ceil(peak_rps / capacity_rps) if capacity_rps != math.inf else 0
-    gpus = max(floor_gpus * replica, _ceil(needed / replica) * replica)  # whole replicas
+    needed = arith.ceil(arith.divide(peak_rps, capacity_rps, 0.0))  # peak / inf is 0: no GPU needed
+    gpus = arith.maximum(floor_gpus * replica, arith.ceil(needed / replica) * replica)  # whole replicas
     always_on = gpus * usd_hour * HOURS_PER_MONTH
     derivations = [
         d_seconds,
@@ -476,7 +492,7 @@ def _serving(
     }
     if a.batch_ok and not a.latency_sensitive:
         batch_util = ctx.fig("batch_utilization")
-        startup = ctx.fig("batch_startup_hours") if daily > 0 else 0.0
+        startup = arith.where(daily > 0, ctx.fig("batch_startup_hours"), 0.0)
         hours = _round_up(daily * gpu_s / batch_util / 3600 + startup, billing_hours)
         on_demand = hours * usd_hour * DAYS_PER_MONTH
         derivations.append(
@@ -487,9 +503,9 @@ def _serving(
                 on_demand,
             )
         )
-        if on_demand < always_on:
-            detail.update(serving="on-demand", gpu_hours_per_day=hours)
-            return on_demand, derivations, detail
+        cheaper = on_demand < always_on
+        detail.update(serving=arith.where(cheaper, "on-demand", "always-on"), gpu_hours_per_day=arith.where(cheaper, hours, 0.0))
+        return arith.where(cheaper, on_demand, always_on), derivations, detail
     return always_on, derivations, detail
 
 
@@ -600,7 +616,7 @@ def _build(ctx: _Ctx, option: Option, data: _Data) -> tuple[float, float, list[D
     compliance = _compliance(ctx, option)
     build = engineering + eval_set + compliance
     team_max = ctx.fig("build_team_max")
-    team = min(max(a.ml_engineers, 1.0), team_max)
+    team = arith.minimum(arith.maximum(a.ml_engineers, 1.0), team_max)
     weeks = effort / team + data.weeks
     return build, weeks, [
         Derivation(
@@ -634,7 +650,7 @@ def _build(ctx: _Ctx, option: Option, data: _Data) -> tuple[float, float, list[D
 def _bridge(ctx: _Ctx, build_months: float, api_monthly: float, own_monthly: float) -> tuple[float, str, Derivation]:
     """What is paid to serve the workload while the option is built: the API bill, or, when no
     vendor may see the data, an open base model served in house at the option's own run cost."""
-    months = min(build_months, float(ctx.a.horizon_months))
+    months = arith.minimum(build_months, float(ctx.a.horizon_months))
     if ctx.a.data_must_stay_in_house:
         payer, monthly = "in-house base model", own_monthly
     else:
@@ -666,15 +682,15 @@ def _finetuned(ctx: _Ctx, option: Option, run: _Run, data: _Data, api_monthly: f
     in_house = option in ("self-host", "hybrid")
     maintenance, d_maint = _maintenance(
         ctx, f"maintenance_fte_{option.replace('-', '_')}", contracted=contracted,
-        own_gpus=float(run.detail.get("gpus", 0)) if in_house else 0.0,
-        on_call=in_house and ctx.a.latency_sensitive and run.detail.get("serving") == "always-on",
+        own_gpus=run.detail.get("gpus", 0) if in_house else None,
+        on_call=arith.where(in_house and ctx.a.latency_sensitive, run.detail.get("serving") == "always-on", False),
     )
     monthly = {"inference": run.inference, "review": run.review, "maintenance": maintenance, "training": train_monthly}
     build, weeks, d_build = _build(ctx, option, data)
     build_months = weeks * 7 / DAYS_PER_MONTH
     bridge, payer, d_bridge = _bridge(ctx, build_months, api_monthly, sum(monthly.values()))
     one_time = {"training_one_time": train_once, "labeling": data.labeling, "build": build, "bridge": bridge}
-    detail = {**run.detail, "build_weeks": round(weeks, 2), "bridge_paid_by": payer}
+    detail = {**run.detail, "build_weeks": arith.rounded(weeks, 2), "bridge_paid_by": payer}
     derivations = [*run.derivations, *d_train, *data.derivations, *d_build, d_bridge, d_maint]
     return _finish(option, ctx, one_time, monthly, derivations, detail, build_months)
 
@@ -810,17 +826,43 @@ def _vendor_finetune(ctx: _Ctx, today: dt.date, api_monthly: float) -> OptionCos
     pool = available or list(ctx.k.vendor_offers)
     priced = []
     for offer in pool:
-        sub = _Ctx(ctx.s, ctx.k, ctx.drivers)
+        sub = _Ctx(ctx.s, ctx.k, ctx.drivers, ctx.sampled)
         priced.append((_vendor_option(sub, offer, bool(available), api_monthly), sub))
-    cost, chosen = min(priced, key=lambda pair: pair[0].tco_usd)
+    cost, chosen = min(priced, key=lambda pair: float(pair[0].tco_usd) if not arith.is_array(pair[0].tco_usd) else 0.0)
+    if arith.is_array(cost.tco_usd) and len(priced) > 1:
+        cost = _cheapest_per_sample([c for c, _ in priced])
     ctx.used |= chosen.used
     ctx.sources.update(chosen.sources)
     return cost
 
 
-def _breakeven(api: OptionCost, other: OptionCost) -> int | None:
-    """First month m (1..horizon) where other's cumulative cost is at or below the API's.
-    Until launch (m <= build_months) other pays only its one-time costs; after it, its run cost."""
+def _cheapest_per_sample(costs: list[OptionCost]) -> OptionCost:
+    """With arrays of samples, the cheapest offer may differ from sample to sample: take each
+    figure from the offer that is cheapest in that sample."""
+    import numpy as np
+
+    pick = np.argmin(np.stack([np.broadcast_to(c.tco_usd, np.shape(costs[0].tco_usd)) for c in costs]), axis=0)
+
+    def choose(values: list[Any]) -> Any:
+        return np.choose(pick, [np.broadcast_to(v, pick.shape) for v in values])
+
+    first = costs[0]
+    return replace(
+        first,
+        one_time_usd=choose([c.one_time_usd for c in costs]),
+        monthly_usd=choose([c.monthly_usd for c in costs]),
+        per_request_usd=choose([c.per_request_usd for c in costs]),
+        build_months=choose([c.build_months for c in costs]),
+        breakdown={key: choose([c.breakdown[key] for c in costs]) for key in first.breakdown},
+    )
+
+
+def _breakeven(api: OptionCost, other: OptionCost) -> Any:
+    """First month m (1..horizon) where other's cumulative cost is at or below the API's, None if
+    none. Until launch (m <= build_months) other pays only its one-time costs; after it, its run
+    cost. With arrays of samples: an array of months, NaN where there is none."""
+    if arith.is_array(other.one_time_usd, other.monthly_usd, other.build_months, api.monthly_usd, api.one_time_usd):
+        return _breakeven_months(api, other)
     horizon = api.horizon_months
     b = other.build_months
     gap_once = other.one_time_usd - api.one_time_usd
@@ -841,12 +883,26 @@ def _breakeven(api: OptionCost, other: OptionCost) -> int | None:
     return month if month is not None and month <= horizon else None
 
 
+def _breakeven_months(api: OptionCost, other: OptionCost) -> Any:
+    """The same first month for arrays of samples, by walking the months (at most 120)."""
+    import numpy as np
+
+    shape = np.broadcast(other.one_time_usd, other.monthly_usd, other.build_months, api.monthly_usd, api.one_time_usd).shape
+    found = np.full(shape, np.nan)
+    for m in range(1, api.horizon_months + 1):
+        hit = np.isnan(found) & (other.cumulative(m) <= api.cumulative(m) + 1e-6)
+        found[hit] = m
+    return found
+
+
 def price_options(
-    scenario: Scenario, k: Knowledge, today: dt.date, drivers: frozenset[str] = frozenset()
+    scenario: Scenario, k: Knowledge, today: dt.date, drivers: frozenset[str] = frozenset(),
+    sampled: dict[str, Any] | None = None,
 ) -> CostReport:
     """Price every option of `scenario` with the cost drivers the rules derived. Pure: no I/O,
-    the date is passed in."""
-    ctx = _Ctx(scenario, k, drivers)
+    the date is passed in. `sampled` replaces answers or figures by numpy arrays of samples:
+    the same formulas then price every sample at once, and every figure is an array."""
+    ctx = _Ctx(scenario, k, drivers, sampled)
     api = _api(ctx)
     costs: dict[Option, OptionCost] = {
         "api": api,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Literal
+from types import SimpleNamespace
+from typing import Any, Literal
 
+from advisor import arith
 from advisor.costs import CostReport, available_vendor_offers
 from advisor.knowledge import Knowledge
 from advisor.scenario import OPTIONS, Answers, Scenario
@@ -70,22 +72,50 @@ def answer_fact_names(k: Knowledge) -> frozenset[str]:
     return frozenset(n for n in fact_types(k) if n in Answers.model_fields or n in _ANSWER_DERIVED)
 
 
-def _clean(value: float) -> float:
+def _clean(value: Any) -> Any:
     # durable_rules fails on floats that JSON writes in exponent form, and never matches NaN.
+    if arith.is_array(value):
+        import numpy as np
+
+        if not np.all(np.isfinite(value)):
+            raise ValueError("non-finite fact")
+        rounded = np.round(value, 4)
+        return np.where(np.abs(rounded) < 1e-4, 0.0, np.minimum(rounded, 1e15))
     if not math.isfinite(value):
         raise ValueError("non-finite fact")
     rounded = round(value, 4)
     return 0.0 if abs(rounded) < 1e-4 else min(rounded, 1e15)
 
 
-def answer_facts(scenario: Scenario, k: Knowledge, today: dt.date) -> dict[str, float | bool | str]:
-    """The facts known before anything is priced: answers and what follows from them alone."""
-    a: Answers = scenario.answers
-    facts: dict[str, float | bool | str] = {}
+def _two_cheapest(costs: dict[Any, Any]) -> tuple[Any, Any, Any]:
+    """The cheapest option's id and the two lowest TCOs (per sample when the TCOs are arrays)."""
+    tcos = [costs[o].tco_usd for o in OPTIONS]
+    if arith.is_array(*tcos):
+        import numpy as np
+
+        stacked = np.stack(np.broadcast_arrays(*tcos))
+        order = np.argsort(stacked, axis=0, kind="stable")  # ties keep the OPTIONS order
+        best = np.take_along_axis(stacked, order[:1], axis=0)[0]
+        second = np.take_along_axis(stacked, order[1:2], axis=0)[0]
+        return np.array(OPTIONS)[order[0]], best, second
+    ranked = sorted(OPTIONS, key=lambda o: (costs[o].tco_usd, OPTIONS.index(o)))
+    return ranked[0], costs[ranked[0]].tco_usd, costs[ranked[1]].tco_usd
+
+
+def answer_facts(
+    scenario: Scenario, k: Knowledge, today: dt.date, sampled: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The facts known before anything is priced: answers and what follows from them alone.
+    `sampled` answers are arrays of Monte Carlo samples, and so are the facts made from them."""
+    a: Any = scenario.answers
+    if sampled:
+        values = {n: sampled.get(n, getattr(scenario.answers, n)) for n in Answers.model_fields}
+        a = SimpleNamespace(**values)
+    facts: dict[str, Any] = {}
     for name, (kind, _) in fact_types(k).items():
         if name in Answers.model_fields:
             value = getattr(a, name)
-            facts[name] = _clean(float(value)) if kind == "number" else value
+            facts[name] = _clean(value if arith.is_array(value) else float(value)) if kind == "number" else value
     facts["accuracy_gain"] = _clean(a.finetuned_accuracy - a.api_accuracy)
     facts["total_examples"] = a.labeled_examples + a.examples_to_label
     facts["regulated_industry"] = a.industry in REGULATED
@@ -98,11 +128,10 @@ def cost_facts(report: CostReport) -> dict[str, float | bool | str]:
     costs = report.options
     facts: dict[str, float | bool | str] = {}
     facts["review_saving_monthly"] = _clean(costs["api"].breakdown["review"] - costs["self-host"].breakdown["review"])
-    ranked = sorted(OPTIONS, key=lambda o: (costs[o].tco_usd, OPTIONS.index(o)))
-    facts["cheapest_option"] = ranked[0]
-    best, second = costs[ranked[0]].tco_usd, costs[ranked[1]].tco_usd
-    facts["cheapest_margin_pct"] = _clean((second - best) / second * 100 if second > 0 else 0.0)
-    facts["self_host_gpus"] = float(costs["self-host"].detail.get("gpus", 0))
+    cheapest, best, second = _two_cheapest(costs)
+    facts["cheapest_option"] = cheapest
+    facts["cheapest_margin_pct"] = _clean(arith.divide((second - best) * 100, second, 0.0))
+    facts["self_host_gpus"] = arith.maximum(0.0, costs["self-host"].detail.get("gpus", 0)) * 1.0
     facts["self_host_on_demand"] = costs["self-host"].detail.get("serving") == "on-demand"
     api_tco = costs["api"].tco_usd
     for option in OPTIONS:
@@ -111,9 +140,18 @@ def cost_facts(report: CostReport) -> dict[str, float | bool | str]:
         facts[f"{key}_monthly"] = _clean(c.monthly_usd)
         facts[f"{key}_one_time"] = _clean(c.one_time_usd)
         if option != "api":
-            facts[f"{key}_saving_pct"] = _clean((api_tco - c.tco_usd) / api_tco * 100 if api_tco > 0 else 0.0)
-            facts[f"{key}_breakeven_month"] = float(c.breakeven_month or 0)
+            facts[f"{key}_saving_pct"] = _clean(arith.divide((api_tco - c.tco_usd) * 100, api_tco, 0.0))
+            facts[f"{key}_breakeven_month"] = _month_fact(c.breakeven_month)
     return facts
+
+
+def _month_fact(month: Any) -> Any:
+    """A break-even month as a fact: 0 when there is none (None, or NaN in an array of samples)."""
+    if arith.is_array(month):
+        import numpy as np
+
+        return np.nan_to_num(month, nan=0.0)
+    return float(month or 0)
 
 
 def build_facts(scenario: Scenario, report: CostReport, k: Knowledge, today: dt.date) -> dict[str, float | bool | str]:

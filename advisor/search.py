@@ -19,6 +19,16 @@ from advisor.scenario import Answers, Option, Scenario
 # The recommendation for a set of changed inputs; None when no option is eligible there (a policy
 # pack can exclude them all), which is not a change to act on, so it never counts as a flip.
 Chooser = Callable[[dict[str, Any]], Option | None]
+
+
+@dataclass(frozen=True)
+class Scanner:
+    """Prices many single-input changes in one batch: `grid` takes (input, value) pairs and gives
+    the recommendation for each (None when none is eligible), or None when it cannot batch them;
+    `batchable` says which inputs it can take."""
+
+    grid: Callable[[list[tuple[str, float]]], list[Option | None] | None]
+    batchable: Callable[[str], bool]
 Direction = Literal["above", "below", "equals"]
 
 FREE_TEXT = frozenset({"use_case", "api_model", "gpu", "gpu_provider"})
@@ -105,22 +115,36 @@ def _bisect(choose: Chooser, name: str, same: float, other: float, base: Option)
     return same, other
 
 
-def numeric_flip(
-    choose: Chooser, scenario: Scenario, k: Knowledge, name: str, direction: Literal["above", "below"], base: Option
-) -> FlipPoint | None:
-    """The nearest value of `name` above or below today's where the recommendation leaves `base`,
-    verified by re-running the decision just inside and just past it."""
+def grid(scenario: Scenario, k: Knowledge, name: str, direction: Literal["above", "below"]) -> tuple[float, list[float]]:
+    """Today's value and the values the search tries, nearest first (none when the range ends here)."""
     value = float(current(scenario, k, name))
     low, high = numeric_range(scenario, k, name)
     end = high if direction == "above" else low
     if (direction == "above" and end <= value) or (direction == "below" and end >= value):
-        return None
+        return value, []
     geometric = min(value, end) > 0 and max(value, end) / min(value, end) > 20
     points = _grid(value, end, geometric)
     if name in INTS:
         points = sorted({int(round(p)) for p in points}, reverse=(direction == "below"))
+    return value, [p for p in points if p != value]
+
+
+def numeric_flip(
+    choose: Chooser, scenario: Scenario, k: Knowledge, name: str, direction: Literal["above", "below"], base: Option,
+    shown: list[Option | None] | None = None,
+) -> FlipPoint | None:
+    """The nearest value of `name` above or below today's where the recommendation leaves `base`,
+    verified by re-running the decision just inside and just past it. `shown` is the
+    recommendation at each grid point when a batch already priced them."""
+    value, ahead = grid(scenario, k, name, direction)
     previous = value
-    for point in points[1:]:
+    if shown is not None:
+        first = next((i for i, o in enumerate(shown) if o not in (base, None)), None)
+        if first is None:
+            return None
+        previous = value if first == 0 else ahead[first - 1]
+        ahead = ahead[first : first + 1]  # confirmed one at a time below, then bisected
+    for point in ahead:
         if choose({name: point}) not in (base, None):
             same, other = _bisect(choose, name, previous, point, base)
             if name in INTS:
@@ -151,11 +175,13 @@ def searchable_answers(k: Knowledge) -> list[str]:
 
 
 def search_all(
-    choose: Chooser, scenario: Scenario, k: Knowledge, base: Option, figures: tuple[str, ...]
+    choose: Chooser, scenario: Scenario, k: Knowledge, base: Option, figures: tuple[str, ...], scan: Scanner | None = None
 ) -> tuple[list[FlipPoint], list[Searched]]:
-    """Flip points of every answer and every given figure, and what was searched."""
+    """Flip points of every answer and every given figure, and what was searched. With `scan`,
+    every grid point of every numeric input it accepts is priced in one batch first."""
     found: list[FlipPoint] = []
     searched: list[Searched] = []
+    numeric: list[str] = []
     for name in [*searchable_answers(k), *figures]:
         spec = k.answers.get(name) if name in Answers.model_fields else None
         if spec is not None and spec.type in {"bool", "choice"}:
@@ -163,11 +189,21 @@ def search_all(
             found += choice_flips(choose, scenario, k, name, base)
             continue
         low, high = numeric_range(scenario, k, name)
-        if low == high:
-            continue
-        searched.append(Searched(name, low, high))
-        for direction in ("above", "below"):
-            flip = numeric_flip(choose, scenario, k, name, direction, base)  # type: ignore[arg-type]
+        if low != high:
+            searched.append(Searched(name, low, high))
+            numeric.append(name)
+    directions: tuple[Literal["above", "below"], ...] = ("above", "below")
+    columns = [(n, d, p) for n in numeric if scan is not None and scan.batchable(n) for d in directions for p in grid(scenario, k, n, d)[1]]
+    results = scan.grid([(n, p) for n, _, p in columns]) if scan is not None and columns else None
+    shown: dict[tuple[str, str], list[Option | None]] = {}
+    if results is not None:
+        for (n, d, _), result in zip(columns, results, strict=True):
+            shown.setdefault((n, d), []).append(result)
+    for name in numeric:
+        for direction in directions:
+            in_batch = results is not None and scan is not None and scan.batchable(name)
+            batched = shown.get((name, direction), []) if in_batch else None
+            flip = numeric_flip(choose, scenario, k, name, direction, base, batched)
             if flip is not None:
                 found.append(flip)
     return found, searched

@@ -12,8 +12,11 @@ import math
 import random
 from dataclasses import dataclass, replace
 
+from typing import Any
+
+from advisor import arith
 from advisor.cells import flip_value
-from advisor.decide import Decision, RuleBase, chooser, evaluate, with_analysis
+from advisor.decide import Decision, RuleBase, chooser, evaluate, evaluate_many, scanner, with_analysis
 from advisor.knowledge import Knowledge
 from advisor.scenario import OPTIONS, Answers, Option, Scenario
 from advisor.search import FlipPoint, Searched, current, search_all
@@ -44,7 +47,15 @@ def _current(scenario: Scenario, k: Knowledge, name: str) -> float:
     return float(current(scenario, k, name))
 
 
-def _clip(name: str, value: float) -> float | int:
+def _clip(name: str, value: Any) -> Any:
+    """Keep a sampled value inside what the answer allows (a scalar or an array of samples)."""
+    if arith.is_array(value):
+        import numpy as np
+
+        value = np.clip(value, 0.0, 100.0) if name in _PERCENT else np.maximum(value, 0.0)
+        if name == "peak_to_average":
+            value = np.maximum(value, 1.0)
+        return np.round(value) if name in _INTS else value
     if name in _PERCENT:
         value = min(max(value, 0.0), 100.0)
     value = max(value, 0.0)
@@ -85,10 +96,10 @@ def with_tied(scenario: Scenario, changes: dict[str, float | int]) -> dict[str, 
     a = scenario.answers
     if "review_rate_api" in changes and "review_rate_finetuned" not in changes:
         ratio = a.review_rate_finetuned / a.review_rate_api if a.review_rate_api else 1.0
-        out["review_rate_finetuned"] = _clip("review_rate_finetuned", float(changes["review_rate_api"]) * ratio)
+        out["review_rate_finetuned"] = _clip("review_rate_finetuned", changes["review_rate_api"] * ratio)
     if "api_accuracy" in changes and "finetuned_accuracy" not in changes:
         gain = a.finetuned_accuracy - a.api_accuracy
-        out["finetuned_accuracy"] = _clip("finetuned_accuracy", float(changes["api_accuracy"]) + gain)
+        out["finetuned_accuracy"] = _clip("finetuned_accuracy", changes["api_accuracy"] + gain)
     return out
 
 
@@ -96,7 +107,8 @@ def flip_points(decision: Decision, k: Knowledge, rules: RuleBase) -> tuple[list
     """Every answer (numeric ones over their plausible range, yes/no and choices at each value)
     and every sampled figure: the nearest value at which the recommendation changes."""
     choose = chooser(decision.scenario, k, rules, decision.today)
-    return search_all(choose, decision.scenario, k, decision.option, UNCERTAIN_FIGURES)
+    scan = scanner(decision.scenario, k, rules, decision.today)
+    return search_all(choose, decision.scenario, k, decision.option, UNCERTAIN_FIGURES, scan)
 
 
 @dataclass(frozen=True)
@@ -118,29 +130,43 @@ def tornado(decision: Decision, k: Knowledge, ranges: dict[str, Range]) -> list[
     runner = decision.runner_up
     if runner is None:
         return []
+    import numpy as np
+
     from advisor.costs import price_options
 
-    def tcos(**changes: float | int) -> tuple[float, float]:
-        variant = decision.scenario.with_changes(**with_tied(decision.scenario, changes))
-        report = price_options(variant, k, decision.today, decision.report.drivers)
-        return report.options[runner].tco_usd, report.options[decision.option].tco_usd
-
-    base = tcos()
+    swung = [(name, _clip(name, low), _clip(name, high)) for name, (low, _, high) in ranges.items() if low != high]
+    # Column 0 is today; then each input at its low and at its high, the others at today's values.
+    columns = [None] + [(name, value) for name, lo, hi in swung for value in (lo, hi)]
+    names = sorted({name for name, _, _ in swung})
+    scenario = decision.scenario
+    sampled = {name: np.full(len(columns), float(_current(scenario, k, name))) for name in names}
+    for i, column in enumerate(columns):
+        if column is not None:
+            sampled[column[0]][i] = column[1]
+    # the fine-tuned review rate and accuracy follow the API's only in the columns that swing them
+    tied = with_tied(scenario, {n: sampled[n] for n in ("review_rate_api", "api_accuracy") if n in sampled})
+    for name, values in tied.items():
+        if name not in sampled:
+            base = float(_current(scenario, k, name))
+            driver = "review_rate_api" if name == "review_rate_finetuned" else "api_accuracy"
+            swings = np.array([c is not None and c[0] == driver for c in columns])
+            sampled[name] = np.where(swings, values, base)
+    report = price_options(scenario, k, decision.today, decision.report.drivers, sampled)
+    theirs = np.broadcast_to(report.options[runner].tco_usd, (len(columns),))
+    mine = np.broadcast_to(report.options[decision.option].tco_usd, (len(columns),))
     rows = []
-    for name, (low, _, high) in ranges.items():
-        if low == high:
-            continue
-        lo, hi = _clip(name, low), _clip(name, high)
-        at_low, at_high = tcos(**{name: lo}), tcos(**{name: hi})
-        if all(abs(x - y) < 0.005 for pair in (at_low, at_high) for x, y in zip(pair, base, strict=True)):
+    for j, (name, lo, hi) in enumerate(swung):
+        low_i, high_i = 1 + 2 * j, 2 + 2 * j
+        moved = max(abs(theirs[i] - theirs[0]) for i in (low_i, high_i)) + max(abs(mine[i] - mine[0]) for i in (low_i, high_i))
+        if moved < 0.005:
             continue  # moves neither option's TCO
-        rows.append(TornadoRow(name, float(lo), float(hi), at_low[0] - at_low[1], at_high[0] - at_high[1]))
+        rows.append(TornadoRow(name, float(lo), float(hi), float(theirs[low_i] - mine[low_i]), float(theirs[high_i] - mine[high_i])))
     rows.sort(key=lambda r: -r.swing)
     return rows
 
 
-def _percentiles(values: list[float], qs: tuple[float, ...] = (0.1, 0.5, 0.9)) -> list[float]:
-    ordered = sorted(values)
+def _percentiles(ordered: Any, qs: tuple[float, ...] = (0.1, 0.5, 0.9)) -> list[float]:
+    """Linear-interpolated percentiles of values already sorted ascending."""
     n = len(ordered)
     out = []
     for q in qs:
@@ -148,9 +174,9 @@ def _percentiles(values: list[float], qs: tuple[float, ...] = (0.1, 0.5, 0.9)) -
         lo, hi = math.floor(pos), math.ceil(pos)
         if ordered[lo] == ordered[hi] or math.isinf(ordered[hi]):
             # inf - inf is NaN: a percentile that reaches 'never' is 'never', not NaN
-            out.append(ordered[hi] if pos - lo > 0 else ordered[lo])
+            out.append(float(ordered[hi] if pos - lo > 0 else ordered[lo]))
         else:
-            out.append(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+            out.append(float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)))
     return out
 
 
@@ -208,47 +234,81 @@ DISTRIBUTION = (
 )
 
 
-def _draw(rng: random.Random, low: float, mode: float, high: float) -> float:
-    """Triangular; over a range spanning ten times or more, triangular in log space, so that a
-    1,000..1,000,000 range centred on 10,000 stays centred on it."""
+def draw(rng: Any, low: float, mode: float, high: float, size: int) -> Any:
+    """`size` triangular draws; over a range spanning ten times or more, triangular in log space,
+    so that a 1,000..1,000,000 range centred on 10,000 stays centred on it."""
+    import numpy as np
+
     if low > 0 and mode > 0 and high / low >= 10:
-        return math.exp(rng.triangular(math.log(low), math.log(high), math.log(mode)))
-    return rng.triangular(low, high, mode)
+        return np.exp(rng.triangular(math.log(low), math.log(mode), math.log(high), size))
+    return rng.triangular(low, mode, high, size)
+
+
+def sample_inputs(decision: Decision, ranges: dict[str, Range], samples: int, seed: int) -> dict[str, Any]:
+    """The sampled inputs, one array per varying input, drawn in a fixed order from a seeded
+    generator; the fine-tuned review rate and accuracy follow the API's (with_tied)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    varying = {n: r for n, r in ranges.items() if r[0] != r[2]}
+    changes = {n: _clip(n, draw(rng, lo, mode, hi, samples)) for n, (lo, mode, hi) in varying.items()}
+    return with_tied(decision.scenario, changes)
+
+
+def _percentile_triple(values: Any) -> list[float]:
+    import numpy as np
+
+    return [float(v) for v in _percentiles(np.sort(values))] if len(values) else [0.0, 0.0, 0.0]
 
 
 def monte_carlo(
     decision: Decision, k: Knowledge, rules: RuleBase, *, samples: int, seed: int,
-    ranges: dict[str, Range] | None = None,
+    ranges: dict[str, Range] | None = None, vectorised: bool = True,
 ) -> Uncertainty:
     """Sample the uncertain inputs and re-run the whole decision on each sample: how often each
-    option is recommended (money first, as decide() ranks) and how often it is the cheapest."""
+    option is recommended (money first, as decide() ranks) and how often it is the cheapest.
+    All samples are priced at once through the same cost formulas (numpy arrays); the scalar
+    path, one evaluate() per sample, gives the same answer and serves as its reference."""
+    import numpy as np
+
     ranges = ranges if ranges is not None else plausible_ranges(decision.scenario, k)
-    rng = random.Random(seed)
-    wins: dict[Option, int] = dict.fromkeys(OPTIONS, 0)
-    cheapest: dict[Option, int] = dict.fromkeys(OPTIONS, 0)
-    tcos: dict[Option, list[float]] = {o: [] for o in OPTIONS}
-    breakevens: dict[Option, list[float]] = {o: [] for o in OPTIONS if o != "api"}
-    varying = {n: r for n, r in ranges.items() if r[0] != r[2]}
-    for _ in range(samples):
-        changes = {n: _clip(n, _draw(rng, lo, mode, hi)) for n, (lo, mode, hi) in varying.items()}
-        ev = evaluate(decision.scenario.with_changes(**with_tied(decision.scenario, changes)), k, rules, decision.today)
-        wins[ev.option] += 1
-        if ev.cheapest is not None:
-            cheapest[ev.cheapest] += 1
-        for option in OPTIONS:
-            cost = ev.report.options[option]
-            tcos[option].append(cost.tco_usd)
-            if option != "api":
-                breakevens[option].append(float(cost.breakeven_month) if cost.breakeven_month else math.inf)
     n = max(samples, 1)
-    breakeven = {
-        o: [None if math.isinf(v) else round(v, 1) for v in _percentiles(vals)] if vals else [None, None, None]
-        for o, vals in breakevens.items()
+    sampled = sample_inputs(decision, ranges, samples, seed) if samples else {}
+    batch = evaluate_many(decision.scenario, k, rules, decision.today, sampled) if sampled and vectorised else None
+    if batch is not None:
+        option, cheapest = batch.option, batch.cheapest
+        tco = {o: np.broadcast_to(batch.report.options[o].tco_usd, (samples,)) for o in OPTIONS}
+        breakeven = {o: np.broadcast_to(batch.report.options[o].breakeven_month, (samples,)) for o in OPTIONS if o != "api"}
+    else:
+        option, cheapest = np.zeros(samples, int), np.zeros(samples, int)
+        tco = {o: np.zeros(samples) for o in OPTIONS}
+        breakeven = {o: np.zeros(samples) for o in OPTIONS if o != "api"}
+        for i in range(samples):
+            one = {name: float(values[i]) for name, values in sampled.items()}
+            ev = evaluate(decision.scenario.with_changes(**_as_answers(one)), k, rules, decision.today)
+            option[i] = OPTIONS.index(ev.option)
+            cheapest[i] = OPTIONS.index(ev.cheapest) if ev.cheapest is not None else -1
+            for o in OPTIONS:
+                cost = ev.report.options[o]
+                tco[o][i] = cost.tco_usd
+                if o != "api":
+                    breakeven[o][i] = cost.breakeven_month if cost.breakeven_month else np.nan
+    wins = np.bincount(option, minlength=len(OPTIONS))
+    cheap = np.bincount(cheapest[cheapest >= 0], minlength=len(OPTIONS))
+    months = {
+        o: [None if math.isinf(v) else round(v, 1) for v in _percentile_triple(np.nan_to_num(vals, nan=np.inf))]
+        for o, vals in breakeven.items()
     }
     return Uncertainty(
-        samples, seed, DISTRIBUTION, {o: wins[o] / n for o in OPTIONS}, {o: cheapest[o] / n for o in OPTIONS},
-        {o: _percentiles(v) if v else [0.0, 0.0, 0.0] for o, v in tcos.items()}, breakeven,
+        samples, seed, DISTRIBUTION,
+        {o: float(wins[i]) / n for i, o in enumerate(OPTIONS)},
+        {o: float(cheap[i]) / n for i, o in enumerate(OPTIONS)},
+        {o: _percentile_triple(v) for o, v in tco.items()}, months,
     )
+
+
+def _as_answers(changes: dict[str, float]) -> dict[str, float | int]:
+    return {n: int(round(v)) if n in _INTS else v for n, v in changes.items()}
 
 
 def describe_flip(fp: FlipPoint) -> str:
