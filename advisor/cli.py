@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("buildbuy-calibration.toml"), metavar="FILE", help="where to write the assumptions file")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
 
+    p = sub.add_parser("portfolio", help="decide many use cases and price a shared platform for the fine-tuned ones")
+    p.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="answers files, or folders of them")
+    p.add_argument("--json", action="store_true", help="print the buildbuy.portfolio/1 JSON")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write one record per use case and a portfolio record")
+    p.add_argument("--rules", type=Path, action="append", default=[], metavar="PACK", help="add a rule pack (repeatable)")
+
     sub.add_parser("example", help="print a complete, commented answers file")
     sub.add_parser("knowledge", help="list every knowledge figure with its source and as_of")
 
@@ -74,6 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {
             "decide": _decide,
             "calibrate": _calibrate,
+            "portfolio": _portfolio,
             "example": _example,
             "knowledge": _knowledge,
             "rules": _rules,
@@ -153,6 +160,51 @@ def _decide(args: argparse.Namespace) -> int:
             if explanation.check_note:
                 print(f"\n{explanation.check_note}")
     return 0
+
+
+def _portfolio(args: argparse.Namespace) -> int:
+    from advisor.decide import decide, load_rulebase
+    from advisor.knowledge import load_knowledge
+    from advisor.portfolio import build_portfolio, portfolio_json
+    from advisor.portfolio_view import render_portfolio_record, render_portfolio_text
+    from advisor.scenario import load_answers_file
+
+    k = load_knowledge()
+    rules = load_rulebase(k, args.rules)
+    files: list[Path] = []
+    failures: list[tuple[str, str]] = []
+    for path in args.paths:
+        if path.is_dir():
+            files += sorted(p for p in path.glob("*.toml") if p.is_file())
+        elif path.exists():
+            files.append(path)
+        else:
+            failures.append((str(path), "no such file or folder"))
+    decided = []
+    today = _today()
+    for path in files:
+        try:
+            decided.append((str(path), decide(load_answers_file(path, k), k, rules, today)))
+        except BuildBuyError as exc:  # report it by name and decide the rest
+            problems = [q.removeprefix(f"{path}: ") for q in exc.problems]
+            failures.append((str(path), "; ".join(problems)))
+    result = build_portfolio(decided, k, failures)
+    if args.out:
+        from advisor.record_io import next_record_path, save_record, write_atomic
+
+        names = [save_record(u.decision, k, args.out).name for u in result.use_cases]
+        target = next_record_path(args.out, "portfolio")
+        write_atomic(target, render_portfolio_record(result, names, today.isoformat()), force=False)
+        print(f"buildbuy: wrote {len(names)} record(s) and {target}", file=sys.stderr)
+    if args.json:
+        from advisor.report_json import dumps
+
+        print(dumps(portfolio_json(result)))
+        for path, message in failures:  # the text view lists them itself
+            print(f"buildbuy: {path}: {message}", file=sys.stderr)
+    else:
+        print(render_portfolio_text(result), end="")
+    return 2 if failures else 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:

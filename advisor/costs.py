@@ -895,6 +895,23 @@ def _breakeven_months(api: OptionCost, other: OptionCost) -> Any:
     return found
 
 
+def platform_offer(scenario: Scenario, k: Knowledge, in_house: bool) -> tuple[GpuOffer, float, str]:
+    """The GPU offer a shared platform rents for `scenario`'s answer, honouring in-house data for
+    the whole platform: the offer, its price per GPU-hour and why it was chosen."""
+    ctx = _Ctx(scenario.with_changes(data_must_stay_in_house=in_house), k)
+    offer, why = _offer(ctx)
+    _, usd_hour = _gpu(ctx)
+    return offer, usd_hour, why
+
+
+def serving_seconds(scenario: Scenario, k: Knowledge, gpu: str) -> float:
+    """GPU-seconds one request of `scenario` takes on `gpu` (fine-tuned token counts)."""
+    ctx = _Ctx(scenario, k)
+    in_tok, out_tok, _ = _reduced_tokens(ctx)
+    seconds, _, _ = _gpu_seconds(ctx, gpu, in_tok, out_tok)
+    return float(seconds)
+
+
 def price_options(
     scenario: Scenario, k: Knowledge, today: dt.date, drivers: frozenset[str] = frozenset(),
     sampled: dict[str, Any] | None = None,
