@@ -282,8 +282,11 @@ def _load_cached(folder: Path) -> Knowledge:
     paths = [folder / name for name in _FILES]
     if not all(p.exists() for p in paths):
         return _load(folder)
-    # this module is part of the key: a pickle of older model classes must not be reused
-    return cached_parse("knowledge", [*paths, Path(__file__)], lambda: _load(folder))
+    # this module is part of the key: data cached for older model classes must not be reused
+    return cached_parse(
+        "knowledge", [*paths, Path(__file__)], lambda: _load(folder),
+        dump=lambda k: k.model_dump(mode="json"), load=Knowledge.model_validate,
+    )
 
 
 def _load(folder: Path) -> Knowledge:
