@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from advisor import __version__
-from advisor.errors import BuildBuyError
+from advisor.errors import BuildBuyError, RulesError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -150,18 +150,25 @@ def _knowledge(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from advisor.decide import RuleBase
     from advisor.facts import fact_types
     from advisor.knowledge import load_knowledge
     from advisor.rulebase import bundled_rule_files, check_rules, load_rule_files
 
     k = load_knowledge()
     if args.check:
-        rules = load_rule_files(bundled_rule_files() + [args.check])
-        check_rules(rules, fact_types(k))
-        RuleBase(rules, k)  # the engine itself must accept the compiled rules too
+        from advisor.rule_logic import semantic_problems
+        from advisor.rule_probe import prove_runs
+
+        paths = bundled_rule_files() + [args.check]
+        rules = load_rule_files(paths)
+        types = fact_types(k)
+        check_rules(rules, types)
         own = [r for r in rules if r.file == str(args.check)]
-        print(f"{args.check}: {len(own)} rule(s), all valid")
+        problems = semantic_problems(rules, types, only={r.id for r in own})
+        if problems:
+            raise RulesError(problems)
+        cases = prove_runs(paths, args.check)  # the engine itself must run the pack, in a child process
+        print(f"{args.check}: {len(own)} rule(s), all valid; ran in the rule engine on {cases} fact set(s) with their conditions true")
         return 0
     rules = load_rule_files(bundled_rule_files() + list(args.rules))
     check_rules(rules, fact_types(k))
