@@ -34,6 +34,8 @@ class Figure(_Sourced):
     high: Number | None = None
     unit: str = ""
     meaning: str = ""
+    min: Number | None = None  # the sane range an [assumptions] override must fall in
+    max: Number | None = None
 
     @model_validator(mode="after")
     def _range_brackets_value(self) -> Figure:

@@ -22,6 +22,11 @@ def clean(text: str, *, newlines: bool = True) -> str:
     return (_CONTROL if newlines else _CONTROL_LINE).sub("", text)
 
 
+def one_line(text: str) -> str:
+    """`text` on one line: line breaks and tabs become spaces, other control characters go."""
+    return clean(re.sub(r"[\t\r\n\v\f\x85\u2028\u2029]+", " ", text), newlines=False)
+
+
 def clip(text: str, limit: int = MAX_ECHO_CHARS) -> str:
     """`text` cut to `limit` characters, saying how much was left out."""
     if len(text) <= limit:
