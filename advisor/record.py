@@ -380,7 +380,13 @@ def parse_record(text: str, where: str = "record") -> FrontMatter:
     try:
         return FrontMatter.model_validate(data)
     except ValidationError as exc:
-        raise RecordError(describe_validation(f"{where}: front matter", exc)[:10]) from None
+        lines, seen = [], set()
+        for err, line in zip(exc.errors(), describe_validation(f"{where}: front matter", exc)):
+            key = err["loc"][0] if err["loc"] else ""
+            if key not in seen:  # one line per front matter key, not one per list element
+                seen.add(key)
+                lines.append(line)
+        raise RecordError(lines[:10]) from None
 
 
 def set_status(text: str, status: str) -> str:

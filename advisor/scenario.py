@@ -195,9 +195,11 @@ def build_scenario(
     if isinstance(answers.get("use_case"), str):  # echoed in every view: no escape sequences
         answers = {**answers, "use_case": one_line(answers["use_case"])}
     given = {n: _coerce(n, v) for n, v in answers.items() if n in ANSWER_NAMES}
+    reported: set[str] = set()
     for name, value in given.items():
         if isinstance(value, float) and not math.isfinite(value):
             problems.append(f"answers.{name} = {shown(value)}: must be a finite number")
+            reported.add(name)
     defaulted = [n for n in ANSWER_NAMES if n not in given]
     filled = {n: _coerce(n, k.answers[n].default) for n in defaulted}
     if "latency_sensitive" in defaulted and given.get("batch_ok") is True:
@@ -208,7 +210,9 @@ def build_scenario(
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0])
-            problems.append(_describe(name, answers.get(name, merged.get(name)), err, k))
+            if name not in reported:  # one line per answer, even when it breaks two rules
+                reported.add(name)
+                problems.append(_describe(name, answers.get(name, merged.get(name)), err, k))
         parsed = None
     if len(overrides) > len(k.figures):
         raise InputError(f"[assumptions] has {len(overrides):,} entries; there are only {len(k.figures)} figures")
