@@ -180,7 +180,7 @@ def _knowledge(args: argparse.Namespace) -> int:
         value = item.shown()
         stale = "!" if (today - item.as_of).days > limit else " "
         shown = "(set per scenario)" if value is None else str(value).lower() if isinstance(value, bool) else value
-        print(f"{stale} {name} = {shown}\n    source: {item.source}; as_of {item.as_of.isoformat()}")
+        print(clean(f"{stale} {name} = {shown}\n    source: {item.source}; as_of {item.as_of.isoformat()}"))
     print("\nAPI prices come from genai-prices (offline data bundled with the package).")
     return 0
 
@@ -204,7 +204,7 @@ def _rules(args: argparse.Namespace) -> int:
         if problems:
             raise RulesError(problems)
         cases = prove_runs(paths, args.check)  # the engine itself must run the pack, in a child process
-        print(f"{args.check}: {len(own)} rule(s), all valid; ran in the rule engine on {cases} fact set(s) with their conditions true")
+        print(f"{clean(str(args.check), newlines=False)}: {len(own)} rule(s), all valid; ran in the rule engine on {cases} fact set(s) with their conditions true")
         return 0
     rules = load_rule_files(bundled_rule_files() + list(args.rules))
     check_rules(rules, fact_types(k))
