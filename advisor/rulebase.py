@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from advisor.datafiles import cached_parse, data_dir, describe_validation, read_toml
 from advisor.errors import RulesError
@@ -28,7 +28,7 @@ from advisor.limits import (
     MAX_RULES_PER_FILE,
     MAX_RULES_TOTAL,
 )
-from advisor.safe_text import clip, shown
+from advisor.safe_text import clip, one_line, shown
 from advisor.scenario import OPTIONS, closest
 
 Kind = Literal["lean", "require", "exclude", "advise", "derive"]
@@ -92,6 +92,13 @@ class Rule(BaseModel):
     because: Annotated[str, Field(min_length=10, max_length=MAX_RULE_TEXT_CHARS)]
     source: RuleText
     pri: int = Field(default=0, ge=-1000, le=1000)
+
+    @field_validator("criterion", "because", "source", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        # shown in every view and written to records: a pack from a pull request must not be
+        # able to retitle or clear the reader's terminal
+        return one_line(value) if isinstance(value, str) else value
 
 
 class _RuleFile(BaseModel):

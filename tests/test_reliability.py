@@ -346,3 +346,16 @@ def test_escape_codes_in_error_messages_are_stripped(tmp_path, capsys):
     assert code == 2
     assert "\x1b" not in err
     one_clear_line(err, "answers.daily_requests")
+
+
+def test_rule_text_is_clean_from_the_moment_it_is_loaded(tmp_path):
+    """Every view (TUI, JSON, explanation) reads the loaded rule: none has to remember to clean it."""
+    from advisor.rulebase import load_rule_files
+
+    pack = tmp_path / "pack.toml"
+    pack.write_text(
+        '[[rule]]\nid = "p.esc"\ncriterion = "c\\u001b[2J"\nwhen.all = ["daily_requests >= 0"]\n'
+        'then = { kind = "advise" }\nbecause = "clears \\u001b]0;title\\u0007 the\\nscreen"\nsource = "s\\u009b"\n'
+    )
+    (rule,) = load_rule_files([pack])
+    assert (rule.rule.criterion, rule.rule.because, rule.rule.source) == ("c[2J", "clears ]0;title the screen", "s")
