@@ -292,19 +292,22 @@ def random_facts(rng: random.Random, types: dict) -> dict:
     return facts
 
 
-def test_durable_and_reference_agree_on_bundled_rules(k):
+def differential_bundled(facts_count: int = 2000) -> None:
+    from advisor.knowledge import load_knowledge
+
     rules = load_rule_files(bundled_rule_files())
     engine = CompiledRules(rules)
-    types = fact_types(k)
+    types = fact_types(load_knowledge())
     rng = random.Random(15)
-    for _ in range(2000):
+    for _ in range(facts_count):
         facts = random_facts(rng, types)
         assert engine.evaluate(facts) == reference_fired(rules, facts)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_durable_and_reference_agree_on_random_300_rule_packs(k, seed):
-    types = fact_types(k)
+def differential_random_pack(seed: int) -> None:
+    from advisor.knowledge import load_knowledge
+
+    types = fact_types(load_knowledge())
     rng = random.Random(seed)
     rules = random_pack(rng, types, 300)
     engine = CompiledRules(rules)
@@ -313,9 +316,28 @@ def test_durable_and_reference_agree_on_random_300_rule_packs(k, seed):
     for _ in range(400):
         facts = random_facts(rng, types)
         got = engine.evaluate(facts)
-        assert got == reference_fired(rules, facts)
+        assert got == reference_fired(rules, facts), seed
         most = max(most, len(got))
     assert most >= 40  # many rules true at once, past the engine's 64-node stack if not split
+
+
+def in_child(call: str) -> None:
+    """Run `tests.test_packs.<call>` in a child process: an engine crash fails the test, not pytest."""
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import tests.test_packs as t; t.{call}"],
+        capture_output=True, text=True, timeout=300, cwd=root,
+    )
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-1500:]}"
+
+
+def test_durable_and_reference_agree_on_bundled_rules():
+    in_child("differential_bundled()")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_durable_and_reference_agree_on_random_300_rule_packs(seed):
+    in_child(f"differential_random_pack({seed})")
 
 
 def test_rules_base_with_a_cycle_is_refused_by_the_engine_too():
