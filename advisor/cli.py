@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from advisor import __version__
-from advisor.errors import BuildBuyError
+from advisor.errors import BuildBuyError, InputError, RulesError
+from advisor.safe_text import clean, clip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,9 +71,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_FLAG_RANGES = {"samples": (0, 100_000), "seed": (0, 2**32 - 1)}
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    problems = []
+    for name, (low, high) in _FLAG_RANGES.items():
+        value = getattr(args, name, None)
+        if value is not None and not low <= value <= high:
+            problems.append(f"--{name} {value}: must be a whole number from {low:,} to {high:,}")
+    if problems:
+        raise InputError(problems)
+
+
+def _say(problem: str) -> None:
+    # messages may quote file content or user text: no escape sequences, no 50 MB lines
+    print(f"buildbuy: {clip(clean(problem, newlines=False), MAX_MESSAGE_CHARS)}", file=sys.stderr)
+
+
+MAX_MESSAGE_CHARS = 1000
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        _check_flags(args)
         if args.command is None:
             from advisor.tui_launch import run_tui
 
@@ -88,8 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         }[args.command]
         return handler(args)
     except BuildBuyError as exc:
-        for problem in exc.problems:
-            print(f"buildbuy: {problem}", file=sys.stderr)
+        for problem in exc.problems[:50]:
+            _say(problem)
+        if len(exc.problems) > 50:
+            _say(f"... and {len(exc.problems) - 50:,} more problems")
         return 2
     except KeyboardInterrupt:
         return 130
@@ -98,6 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a file we write or read failed in a way no layer above foresaw
+        where = exc.filename if exc.filename is not None else "a file"
+        _say(f"{where}: {exc.strerror or exc}")
+        return 2
+    except (RecursionError, MemoryError) as exc:
+        _say(f"the input is too large or too deeply nested to process ({type(exc).__name__})")
+        return 2
+    except Exception as exc:  # noqa: BLE001 - exit 1 means "decision changed" to revisit: errors are 2
+        _say(f"unexpected error ({type(exc).__name__}: {exc}); please report it")
+        return 2
 
 
 def _today() -> dt.date:
@@ -136,8 +171,9 @@ def _decide(args: argparse.Namespace) -> int:
 
         explanation = explain_for_cli(decision, k, audience=args.audience)
     if args.out:
-        from advisor.record_io import save_record
+        from advisor.record_io import refuse_input_as_output, save_record
 
+        refuse_input_as_output(args.out, [args.answers, *args.rules])
         path = save_record(
             decision, k, args.out, force=args.force, explanation=explanation, status=args.status,
             deciders=args.decider, rule_packs=[str(p.resolve()) for p in args.rules],
@@ -153,12 +189,12 @@ def _decide(args: argparse.Namespace) -> int:
     else:
         from advisor.text_view import render_text
 
-        print(render_text(decision), end="")
+        print(clean(render_text(decision)), end="")
         if explanation is not None:
-            print("\nExplanation" + (f" ({explanation.note})" if explanation.note else "") + ":\n")
-            print(explanation.text)
+            print(clean("\nExplanation" + (f" ({explanation.note})" if explanation.note else "") + ":\n"))
+            print(clean(explanation.text))
             if explanation.check_note:
-                print(f"\n{explanation.check_note}")
+                print(f"\n{clean(explanation.check_note)}")
     return 0
 
 
@@ -247,25 +283,32 @@ def _knowledge(args: argparse.Namespace) -> int:
         value = item.shown()
         stale = "!" if (today - item.as_of).days > limit else " "
         shown = "(set per scenario)" if value is None else str(value).lower() if isinstance(value, bool) else value
-        print(f"{stale} {name} = {shown}\n    source: {item.source}; as_of {item.as_of.isoformat()}")
+        print(clean(f"{stale} {name} = {shown}\n    source: {item.source}; as_of {item.as_of.isoformat()}"))
     print("\nAPI prices come from genai-prices (offline data bundled with the package).")
     return 0
 
 
 def _rules(args: argparse.Namespace) -> int:
     from advisor.costs import COST_DRIVERS
-    from advisor.decide import RuleBase
     from advisor.facts import fact_types
     from advisor.knowledge import load_knowledge
     from advisor.rulebase import bundled_rule_files, check_rules, load_rule_files
 
     k = load_knowledge()
     if args.check:
-        rules = load_rule_files(bundled_rule_files() + [args.check])
-        check_rules(rules, fact_types(k))
-        RuleBase(rules, k)  # the engine itself must accept the compiled rules too
+        from advisor.rule_logic import semantic_problems
+        from advisor.rule_probe import prove_runs
+
+        paths = bundled_rule_files() + [args.check]
+        rules = load_rule_files(paths)
+        types = fact_types(k)
+        check_rules(rules, types)
         own = [r for r in rules if r.file == str(args.check)]
-        print(f"{args.check}: {len(own)} rule(s), all valid")
+        problems = semantic_problems(rules, types, only={r.id for r in own})
+        if problems:
+            raise RulesError(problems)
+        cases = prove_runs(paths, args.check)  # the engine itself must run the pack, in a child process
+        print(f"{clean(str(args.check), newlines=False)}: {len(own)} rule(s), all valid; ran in the rule engine on {cases} fact set(s) with their conditions true")
         return 0
     rules = load_rule_files(bundled_rule_files() + list(args.rules))
     check_rules(rules, fact_types(k))
@@ -277,7 +320,7 @@ def _rules(args: argparse.Namespace) -> int:
             "derive": f"derive {then.fact}" + (" (priced by the cost engine)" if then.fact in COST_DRIVERS else ""),
         }.get(then.kind, f"{then.kind} {then.option or ''}".rstrip())
         when = " and ".join(r.when.all + ([f"any of ({' or '.join(r.when.any)})"] if r.when.any else []))
-        print(f"{r.id}  [{r.criterion}]  {effect}\n    when {when}\n    {r.because}")
+        print(clean(f"{r.id}  [{r.criterion}]  {effect}\n    when {when}\n    {r.because}"))
     return 0
 
 

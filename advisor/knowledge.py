@@ -34,6 +34,8 @@ class Figure(_Sourced):
     high: Number | None = None
     unit: str = ""
     meaning: str = ""
+    min: Number | None = None  # the sane range an [assumptions] override must fall in
+    max: Number | None = None
 
     @model_validator(mode="after")
     def _range_brackets_value(self) -> Figure:
@@ -321,8 +323,11 @@ def _load_cached(folder: Path) -> Knowledge:
     paths = [folder / name for name in _FILES]
     if not all(p.exists() for p in paths):
         return _load(folder)
-    # this module is part of the key: a pickle of older model classes must not be reused
-    return cached_parse("knowledge", [*paths, Path(__file__)], lambda: _load(folder))
+    # this module is part of the key: data cached for older model classes must not be reused
+    return cached_parse(
+        "knowledge", [*paths, Path(__file__)], lambda: _load(folder),
+        dump=lambda k: k.model_dump(mode="json"), load=Knowledge.model_validate,
+    )
 
 
 def _load(folder: Path) -> Knowledge:

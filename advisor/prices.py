@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -69,8 +71,10 @@ def token_price(model: str, *, batch: bool = False, provider: str | None = None)
 
     Loading genai-prices' data takes tens of milliseconds, so a price once looked up is kept in
     the user cache, keyed by the genai-prices version (an upgrade brings new prices)."""
-    code = Path(__file__).stat().st_mtime_ns  # a changed TokenPrice class must not meet an old pickle
-    found = disk_memo("price", (_GENAI_PRICES_VERSION, code, model, batch, provider), lambda: _lookup(model, batch, provider))
+    found = disk_memo(
+        "price", [_GENAI_PRICES_VERSION, _code_digest(), model, batch, provider],
+        lambda: _lookup(model, batch, provider), dump=_dump_price, load=_load_price,
+    )
     if isinstance(found, str):
         raise UnknownModelError(found)
     return found
@@ -87,6 +91,28 @@ def _cached_rate(model: str, provider: str | None, batch: bool) -> float | None:
     if getattr(result.model_price, "cache_read_mtok", None) is None:
         return None
     return float(result.total_price) * 1e6 / _PROBE_TOKENS
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """This module's content hash: a changed TokenPrice must not meet data cached for the old one."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _dump_price(found: TokenPrice | str) -> dict[str, object]:
+    return {"unknown": found} if isinstance(found, str) else {"price": asdict(found)}
+
+
+def _load_price(data: dict[str, object]) -> TokenPrice | str:
+    if "unknown" in data:
+        return str(data["unknown"])
+    fields = data["price"]
+    assert isinstance(fields, dict)
+    price = TokenPrice(**fields)
+    for rate in (price.input_usd_per_mtok, price.output_usd_per_mtok):
+        if not isinstance(rate, (int, float)) or not math.isfinite(rate) or rate < 0:
+            raise ValueError("a cached price is not a finite number >= 0")
+    return price
 
 
 def _lookup(model: str, batch: bool, provider: str | None) -> TokenPrice | str:

@@ -9,16 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from advisor import __version__, cells
 from advisor.assumptions import assumption_rows
 from advisor.costs import COST_DRIVERS, ONE_TIME_KEYS
 from advisor.decide import Decision, Finding
 from advisor.errors import RecordError
+from advisor.limits import MAX_FRONT_MATTER_BYTES, MAX_FRONT_MATTER_DEPTH
+from advisor.safe_text import clean, clip
 from advisor.knowledge import Knowledge
 from advisor.money import usd
 from advisor.scenario import OPTIONS, Option
@@ -51,26 +53,54 @@ def slug(text: str) -> str:
     return s[:60].strip("-") or "decision"
 
 
+FIGURE_KEYS = ("one_time_usd", "monthly_usd", "tco_usd", "breakeven_month")
+_Name = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
+_Money = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+
+
+class RecordFigures(BaseModel):
+    """One option's figures as the record wrote them."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+    one_time_usd: _Money
+    monthly_usd: _Money
+    tco_usd: _Money
+    breakeven_month: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+    def __getitem__(self, key: str) -> float | int | None:
+        return getattr(self, key)  # type: ignore[no-any-return]
+
+
 class FrontMatter(BaseModel):
-    """What a record keeps to be recomputed later."""
+    """What a record keeps to be recomputed later (MADR 4 names; `deciders` read from older records)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    title: str
-    status: str
+    title: Annotated[str, Field(max_length=1000)]
+    status: _Name
     date: dt.date
-    deciders: list[str] = []
-    tool: str
+    decision_makers: list[_Name] = Field(default=[], alias="decision-makers", max_length=100)
+    consulted: list[_Name] = Field(default=[], max_length=100)
+    informed: list[_Name] = Field(default=[], max_length=100)
+    deciders: list[_Name] = Field(default=[], max_length=100, exclude=True)  # before MADR 4 names
+    tool: _Name
     knowledge_as_of: dt.date
     recommendation: Option
-    confidence: str
-    answers: dict[str, Any]
-    assumptions: dict[str, Any] = {}
-    defaulted: list[str] = []
-    rule_packs: list[str] = []
-    figures: dict[Option, dict[str, float | None]]
-    findings: list[str]
-    supersedes: str | None = None
+    confidence: Literal["high", "medium", "low"]
+    answers: dict[Annotated[str, Field(max_length=100)], Any] = Field(max_length=100)
+    assumptions: dict[Annotated[str, Field(max_length=100)], Any] = Field(default={}, max_length=100)
+    defaulted: list[Annotated[str, Field(max_length=100)]] = Field(default=[], max_length=100)
+    rule_packs: list[Annotated[str, Field(max_length=4096)]] = Field(default=[], max_length=100)
+    figures: dict[Option, RecordFigures]
+    findings: list[Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$", max_length=100)]] = Field(max_length=5000)
+    supersedes: _Name | None = None
+
+    @model_validator(mode="after")
+    def _legacy_deciders(self) -> FrontMatter:
+        if self.deciders and not self.decision_makers:
+            object.__setattr__(self, "decision_makers", list(self.deciders))
+        return self
 
 
 def front_matter(decision: Decision, k: Knowledge, *, status: str, deciders: list[str], rule_packs: list[str], supersedes: str | None) -> dict[str, Any]:
@@ -80,7 +110,9 @@ def front_matter(decision: Decision, k: Knowledge, *, status: str, deciders: lis
         "title": f"Build or buy: {s.answers.use_case}",
         "status": status,
         "date": decision.today,
-        "deciders": deciders,
+        "decision-makers": deciders,
+        "consulted": [],
+        "informed": [],
         "tool": f"buildbuy {__version__}",
         "knowledge_as_of": k.as_of,
         "recommendation": decision.option,
@@ -336,32 +368,64 @@ def render_record(
 _FENCE = re.compile(r"\A---\r?\n(.*?)\r?\n---\r?\n", re.S)
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases: a record never needs them, and an alias bomb
+    (billion laughs) expands to gigabytes from a few hundred bytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.YAMLError("the front matter uses a YAML alias (*name); records never do")
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.YAMLError("the front matter uses a YAML anchor (&name); records never do")
+        return super().compose_node(parent, index)
+
+
 def parse_record(text: str, where: str = "record") -> FrontMatter:
     """Read a record's front matter; a missing or corrupt one raises RecordError saying what is wrong."""
-    match = _FENCE.match(text)
+    match = _FENCE.match(text[: MAX_FRONT_MATTER_BYTES + 16])
     if not match:
+        if text.startswith("---") and len(text) > MAX_FRONT_MATTER_BYTES:
+            raise RecordError(f"{where}: the front matter is longer than {MAX_FRONT_MATTER_BYTES:,} characters")
         raise RecordError(f"{where}: no YAML front matter (the file must start with a '---' block)")
+    block = match.group(1)
     try:
-        data = yaml.safe_load(match.group(1))
+        data = yaml.load(block, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise RecordError(f"{where}: the front matter is not valid YAML: {exc}".replace("\n", " ")) from None
+        raise RecordError(clean(f"{where}: the front matter is not valid YAML: {exc}", newlines=False)) from None
+    except RecursionError:
+        raise RecordError(f"{where}: the front matter is nested too deeply") from None
     if not isinstance(data, dict):
         raise RecordError(f"{where}: the front matter is not a mapping of keys to values")
+    from advisor.datafiles import describe_validation, too_deep
+
+    deep = too_deep(data, MAX_FRONT_MATTER_DEPTH)
+    if deep is not None:
+        raise RecordError(f"{where}: front matter: {clip(clean(deep, newlines=False), 80)}: nested too deeply")
     try:
         return FrontMatter.model_validate(data)
     except ValidationError as exc:
-        from advisor.datafiles import describe_validation
-
-        raise RecordError(describe_validation(f"{where}: front matter", exc)) from None
+        lines, seen = [], set()
+        for err, line in zip(exc.errors(), describe_validation(f"{where}: front matter", exc)):
+            key = err["loc"][0] if err["loc"] else ""
+            if key not in seen:  # one line per front matter key, not one per list element
+                seen.add(key)
+                lines.append(line)
+        raise RecordError(lines[:10]) from None
 
 
 def set_status(text: str, status: str) -> str:
-    """The record with a new status in its front matter and its Status line."""
+    """The record with a new status in its front matter and its Status line.
+
+    Only the `status:` line changes: the rest of the front matter (comments included) stays as it
+    was written."""
     match = _FENCE.match(text)
     if not match:
         raise RecordError("record has no front matter")
-    data = yaml.safe_load(match.group(1))
-    data["status"] = status
-    head = "---\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True).rstrip() + "\n---\n"
-    body = re.sub(r"^- Status: .*$", f"- Status: {md(status)}", text[match.end():], count=1, flags=re.M)
+    line = "status: " + yaml.safe_dump(status, default_style='"').strip().removesuffix("\n...")
+    block, count = re.subn(r"^status:.*$", lambda _: line, match.group(1), count=1, flags=re.M)
+    if not count:
+        block = block + "\n" + line
+    head = "---\n" + block + "\n---\n"
+    body = re.sub(r"^- Status: .*$", lambda _: f"- Status: {md(status)}", text[match.end():], count=1, flags=re.M)
     return head + body

@@ -16,26 +16,78 @@ from advisor.datafiles import read_text
 from advisor.decide import Decision, RuleBase
 from advisor.errors import BuildBuyError, RecordError
 from advisor.knowledge import Knowledge
+from advisor.limits import MAX_RECORD_FILE_BYTES
 from advisor.record import FrontMatter, parse_record, render_record, set_status, slug
+from advisor.safe_text import clean, clip
 
 _NUMBERED = re.compile(r"^(\d{4})-.*\.md$")
 
 
 def next_record_path(folder: Path, title: str) -> Path:
     """`NNNN-<slug>.md`, one past the highest number already in `folder` (gaps are kept)."""
+    return folder / f"{_next_number(folder):04d}-{slug(title)}.md"
+
+
+def _next_number(folder: Path) -> int:
     numbers = [int(m.group(1)) for p in folder.glob("*.md") if (m := _NUMBERED.match(p.name))]
-    return folder / f"{max(numbers, default=0) + 1:04d}-{slug(title)}.md"
+    return max(numbers, default=0) + 1
+
+
+def _is_folder_target(out: Path) -> bool:
+    try:
+        return out.is_dir() or (not out.exists() and out.suffix.lower() != ".md")
+    except OSError as exc:  # a name too long for the file system, a loop of links, ...
+        raise RecordError(f"{clip(str(out))}: cannot be used ({exc.strerror or exc})") from None
 
 
 def resolve_target(out: Path, title: str) -> Path:
-    is_folder = out.is_dir() or (not out.exists() and out.suffix.lower() != ".md")
-    if is_folder:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RecordError(f"{out}: cannot create the folder ({exc.strerror})") from None
+    """The file a record for `title` would go to (for a folder: the next free number)."""
+    if _is_folder_target(out):
+        _make_folder(out)
         return next_record_path(out, title)
     return out
+
+
+def _make_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError(f"{clip(str(out))}: cannot create the folder ({exc.strerror or exc})") from None
+
+
+def refuse_input_as_output(out: Path, inputs: list[Path]) -> None:
+    """`--out` must never name a file the command reads (`decide a.toml --out a.toml --force`)."""
+    for source in inputs:
+        try:
+            same = out.exists() and source.exists() and out.samefile(source)
+        except OSError:
+            same = False
+        if same or out.resolve() == source.resolve():
+            raise RecordError(f"--out {clip(str(out))}: is an input file of this command; choose another path or a folder")
+
+
+def _temp_copy(folder: Path, name: str, text: str) -> str:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".record.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise RecordError(f"{clip(str(folder / name))}: cannot write ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a record is an ordinary file
+    except OSError as exc:
+        os.unlink(tmp)
+        raise RecordError(f"{clip(str(folder / name))}: cannot write ({exc.strerror or exc})") from None
+    return tmp
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, text: str, *, force: bool) -> None:
@@ -43,26 +95,39 @@ def write_atomic(path: Path, text: str, *, force: bool) -> None:
     replace atomically with force. An interrupted write leaves the old state, never half a file."""
     if path.exists() and not force:
         raise RecordError(f"{path}: already exists; pass --force to overwrite it")
-    folder = path.parent
+    tmp = _temp_copy(path.parent, path.name, text)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise RecordError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
         if force:
             os.replace(tmp, path)
         else:
             os.link(tmp, path)  # fails if the path appeared meanwhile: never overwrite
-            os.unlink(tmp)
     except FileExistsError:
         raise RecordError(f"{path}: already exists; pass --force to overwrite it") from None
     except OSError as exc:
-        raise RecordError(f"{path}: cannot write ({exc.strerror})") from None
+        raise RecordError(f"{clip(str(path))}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_numbered(folder: Path, title: str, text: str) -> Path:
+    """Write `text` as the next `NNNN-slug.md` in `folder`, reserving the number with an exclusive
+    create (a hard link fails if the name exists), so concurrent writers never share a number and
+    never overwrite each other, with or without --force."""
+    _make_folder(folder)
+    tmp = _temp_copy(folder, f"NNNN-{slug(title)}.md", text)
+    try:
+        number = _next_number(folder)
+        for _ in range(10_000):
+            path = folder / f"{number:04d}-{slug(title)}.md"
+            try:
+                os.link(tmp, path)
+                return path
+            except FileExistsError:
+                number = max(number + 1, _next_number(folder))
+            except OSError as exc:
+                raise RecordError(f"{clip(str(path))}: cannot write ({exc.strerror or exc})") from None
+        raise RecordError(f"{folder}: no free record number")
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -73,13 +138,16 @@ def save_record(
     rule_packs: list[str] | None = None, supersedes: str | None = None, status: str = "proposed",
     deciders: list[str] | None = None,
 ) -> Path:
-    path = resolve_target(out, decision.scenario.answers.use_case)
+    title = decision.scenario.answers.use_case
     text = render_record(
         decision, k, status=status, deciders=deciders, rule_packs=rule_packs, supersedes=supersedes,
         explanation=explanation,
     )
-    write_atomic(path, text, force=force)
-    return path
+    text = clean(text)  # no escape sequences in a record, whatever text reached it
+    if _is_folder_target(out):
+        return write_numbered(out, title, text)
+    write_atomic(out, text, force=force)
+    return out
 
 
 @dataclass
@@ -146,7 +214,7 @@ def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today
     from advisor.decide import decide, load_rulebase
     from advisor.scenario import build_scenario
 
-    text = read_text(record_path, RecordError)
+    text = read_text(record_path, RecordError, max_bytes=MAX_RECORD_FILE_BYTES)
     fm = parse_record(text, str(record_path))
     given = {n: v for n, v in fm.answers.items() if n not in fm.defaulted}
     try:
@@ -165,7 +233,7 @@ def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today
             "tco_usd": round(new.tco_usd, 2),
             "breakeven_month": new.breakeven_month,
         }
-        for key, old in figures.items():
+        for key, old in figures.model_dump().items():
             value = current.get(key)
             if old != value and not (old is not None and value is not None and abs(old - value) < 0.01):
                 result.moved.append((f"{option}.{key}", old, value))  # type: ignore[arg-type]
@@ -173,6 +241,16 @@ def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today
     result.added = [r for r in new_ids if r not in fm.findings]
     result.removed = [r for r in fm.findings if r not in new_ids]
     return Recomputed(decision, result, text, fm, packs, rules)
+
+
+def _check_updatable(record: Path, front: FrontMatter) -> None:
+    """--update rewrites the old record's status in place: only a plain, writable, current record."""
+    if front.status.startswith("superseded"):
+        raise RecordError(f"{record}: is already {front.status}; revisit the newest record instead")
+    if record.is_symlink():
+        raise RecordError(f"{record}: is a symbolic link; --update edits records in place, run it on the file itself")
+    if not os.access(record, os.W_OK) or not os.access(record.parent, os.W_OK):
+        raise RecordError(f"{record}: is read-only; --update would have to change it")
 
 
 def revisit_command(record: Path, *, rules: list[Path], update: bool, as_json: bool, today: dt.date) -> int:
@@ -186,14 +264,15 @@ def revisit_command(record: Path, *, rules: list[Path], update: bool, as_json: b
 
         print(dumps(result.as_dict()))
     else:
-        print("\n".join(result.lines()))
+        print(clean("\n".join(result.lines())))
     if update:
+        _check_updatable(record, again.front)
         from advisor.uncertainty import analyse
 
         # the same rule base as the comparison: the record's own packs plus any given now
         analysed = analyse(again.decision, k, again.rules, samples=2000, seed=7)
         new_path = save_record(
-            analysed, k, record.parent, supersedes=record.name, deciders=again.front.deciders,
+            analysed, k, record.parent, supersedes=record.name, deciders=again.front.decision_makers,
             rule_packs=[str(p.resolve()) for p in again.packs],
         )
         write_atomic(record, set_status(again.text, f"superseded by {new_path.name}"), force=True)

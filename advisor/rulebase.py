@@ -7,23 +7,39 @@ derived fact (durable_rules keeps no truth maintenance); they test the complemen
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from advisor.costs import COST_DRIVERS
 from advisor.datafiles import cached_parse, data_dir, describe_validation, read_toml
 from advisor.errors import RulesError
 from advisor.facts import FactType
+from advisor.limits import (
+    MAX_CONDITION_CHARS,
+    MAX_CONDITIONS_PER_RULE,
+    MAX_RULE_FILE_BYTES,
+    MAX_RULE_ID_CHARS,
+    MAX_RULE_TEXT_CHARS,
+    MAX_RULES_PER_FILE,
+    MAX_RULES_TOTAL,
+)
+from advisor.safe_text import clip, one_line, shown
 from advisor.scenario import OPTIONS, closest
 
 Kind = Literal["lean", "require", "exclude", "advise", "derive"]
 _OPS = {"==": None, "!=": "$neq", ">": "$gt", ">=": "$gte", "<": "$lt", "<=": "$lte"}
-_CONDITION = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*(.+?)\s*$")
-_DERIVED = re.compile(r"^\s*derived\s+([a-z_][a-z0-9_]*)\s*$")
+# Matched against stripped text with no trailing `\s*`: a lazy `(.+?)\s*$` backtracks over
+# trailing blanks and took minutes on a condition ending in 200,000 spaces.
+_CONDITION = re.compile(r"([a-z_][a-z0-9_]*)[ \t]*(==|!=|>=|<=|>|<)[ \t]*(\S.*)", re.S)
+_DERIVED = re.compile(r"derived[ \t]+([a-z_][a-z0-9_]*)")
+ConditionText = Annotated[str, Field(max_length=MAX_CONDITION_CHARS)]
+RuleText = Annotated[str, Field(min_length=1, max_length=MAX_RULE_TEXT_CHARS)]
 
 
 class Then(BaseModel):
@@ -50,14 +66,19 @@ class Then(BaseModel):
 class When(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    all: list[str] = []
-    any: list[str] = []
+    all: list[ConditionText] = []
+    any: list[ConditionText] = []
 
     @model_validator(mode="after")
     def _not_empty(self) -> When:
         if not self.all and not self.any:
             raise ValueError("needs at least one condition in all = [...] or any = [...]")
-        if any(_DERIVED.match(c) for c in self.any):
+        if len(self.all) + len(self.any) > MAX_CONDITIONS_PER_RULE:
+            raise ValueError(
+                f"has {len(self.all) + len(self.any)} conditions; at most {MAX_CONDITIONS_PER_RULE} "
+                "per rule (split it into several rules, or derive a fact)"
+            )
+        if any(_DERIVED.fullmatch(c.strip()) for c in self.any):
             raise ValueError("a derived fact may only appear in all = [...]")
         return self
 
@@ -65,18 +86,25 @@ class When(BaseModel):
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$")]
-    criterion: str = Field(min_length=1)
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$", max_length=MAX_RULE_ID_CHARS)]
+    criterion: RuleText
     when: When
     then: Then
-    because: str = Field(min_length=10)
-    source: str = Field(min_length=1)
-    pri: int = 0
+    because: Annotated[str, Field(min_length=10, max_length=MAX_RULE_TEXT_CHARS)]
+    source: RuleText
+    pri: int = Field(default=0, ge=-1000, le=1000)
+
+    @field_validator("criterion", "because", "source", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: object) -> object:
+        # shown in every view and written to records: a pack from a pull request must not be
+        # able to retitle or clear the reader's terminal
+        return one_line(value) if isinstance(value, str) else value
 
 
 class _RuleFile(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    rule: list[Rule]
+    rule: Annotated[list[Rule], Field(max_length=MAX_RULES_PER_FILE)]
 
 
 @dataclass(frozen=True)
@@ -142,13 +170,14 @@ def _literal(text: str) -> float | bool | str:
 
 def parse_condition(text: str) -> Condition | str:
     """A comparison, or the name of a derived fact the rule joins on."""
-    derived = _DERIVED.match(text)
+    text = text.strip()
+    derived = _DERIVED.fullmatch(text)
     if derived:
         return derived.group(1)
-    match = _CONDITION.match(text)
+    match = _CONDITION.fullmatch(text)
     if not match:
         raise ValueError(
-            f"cannot read condition {text!r}; write `fact op value` with op one of "
+            f"cannot read condition {clip(text, 80)!r}; write `fact op value` with op one of "
             f"{', '.join(_OPS)}, or `derived name`"
         )
     fact, op, raw = match.groups()
@@ -161,7 +190,9 @@ def _check_condition(cond: Condition, types: dict[str, tuple[FactType, tuple[str
     kind, choices = types[cond.fact]
     value = cond.value
     if kind == "number" and (isinstance(value, bool) or not isinstance(value, float)):
-        return f"{cond.fact} is a number; {value!r} is not"
+        return f"{cond.fact} is a number; {shown(value)} is not"
+    if kind == "number":
+        return _check_number(cond.fact, value)  # type: ignore[arg-type]
     if kind == "bool":
         if not isinstance(value, bool):
             return f"{cond.fact} is true or false; {value!r} is not"
@@ -177,11 +208,34 @@ def _check_condition(cond: Condition, types: dict[str, tuple[FactType, tuple[str
     return None
 
 
+def _check_number(fact: str, value: float) -> str | None:
+    # The engine reads numbers as JSON: NaN never matches anything, and a float JSON writes in
+    # exponent form (1e20, 1e-05) fails with a bare "error code: 204". Facts are rounded to four
+    # decimals and capped at 1e15 (advisor.facts), so no literal outside that is meaningful.
+    if math.isnan(value):
+        return f"{fact} compared with nan: nothing is ever equal to, above or below nan, so the rule could never fire"
+    if math.isinf(value) or abs(value) > 1e15:
+        return f"{fact} compared with {value:g}: use a number between -1e15 and 1e15 (the engine cannot read larger ones)"
+    if value != 0 and ("e" in json.dumps(value) or round(value, 4) != value):
+        return f"{fact} compared with {value!r}: use at most 4 decimals (the engine cannot read smaller values)"
+    return None
+
+
 def load_rule_files(paths: list[Path]) -> list[LoadedRule]:
     """Read rule files in order; a later rule with the same id replaces the earlier one."""
     if not all(p.is_file() for p in paths):
         return _load_rule_files(paths)
-    return cached_parse("rules", [*paths, Path(__file__)], lambda: _load_rule_files(paths))
+    return cached_parse(
+        "rules", [*paths, Path(__file__)], lambda: _load_rule_files(paths), dump=_dump_rules, load=_load_rules
+    )
+
+
+def _dump_rules(rules: list[LoadedRule]) -> list[dict[str, Any]]:
+    return [{"file": r.file, "rule": r.rule.model_dump(mode="json")} for r in rules]
+
+
+def _load_rules(data: list[dict[str, Any]]) -> list[LoadedRule]:
+    return [LoadedRule(Rule.model_validate(d["rule"]), str(d["file"])) for d in data]
 
 
 def _load_rule_files(paths: list[Path]) -> list[LoadedRule]:
@@ -189,13 +243,14 @@ def _load_rule_files(paths: list[Path]) -> list[LoadedRule]:
     rules: dict[str, LoadedRule] = {}
     for path in paths:
         try:
-            parsed = _RuleFile.model_validate(read_toml(path, RulesError))
+            data = read_toml(path, RulesError, max_bytes=MAX_RULE_FILE_BYTES)
+            parsed = _RuleFile.model_validate(data)
         except RulesError as exc:
             problems += exc.problems
             continue
         except ValidationError as exc:
-            raw = read_toml(path, RulesError).get("rule", [])
-            problems += [_name_rule(line, raw) for line in describe_validation(str(path), exc)]
+            raw = data.get("rule", [])
+            problems += [_name_rule(line, raw) for line in describe_validation(str(path), exc)[:20]]
             continue
         seen: set[str] = set()
         for rule in parsed.rule:
@@ -203,6 +258,8 @@ def _load_rule_files(paths: list[Path]) -> list[LoadedRule]:
                 problems.append(f"{path}: rule {rule.id}: id used twice in one file")
             seen.add(rule.id)
             rules[rule.id] = LoadedRule(rule, str(path))
+    if not problems and len(rules) > MAX_RULES_TOTAL:
+        problems.append(f"{len(rules)} rules in all; at most {MAX_RULES_TOTAL} (bundled rules and packs together)")
     if problems:
         raise RulesError(problems)
     return list(rules.values())
@@ -216,6 +273,7 @@ def _name_rule(line: str, raw: Any) -> str:
     file, index, field, msg = match.groups()
     i = int(index)
     rid = raw[i].get("id", "?") if i < len(raw) and isinstance(raw[i], dict) else "?"
+    rid = shown(rid, 60).strip("'") if isinstance(rid, str) else shown(rid, 60)
     return f"{file}: rule {rid} (#{i + 1}): {field or '(rule)'}: {msg}"
 
 
@@ -231,7 +289,7 @@ def check_rules(
         rule = loaded.rule
         for group in ("all", "any"):
             for text in getattr(rule.when, group):
-                where = f"{loaded.file}: rule {rule.id}: when.{group} {text!r}"
+                where = f"{loaded.file}: rule {rule.id}: when.{group} {shown(text, 80)}"
                 try:
                     cond = parse_condition(text)
                 except ValueError as exc:
@@ -251,8 +309,80 @@ def check_rules(
         fact = loaded.rule.then.fact
         if loaded.rule.then.kind == "derive" and fact not in consumed:
             problems.append(f"{loaded.file}: rule {loaded.id}: derives {fact!r} but no rule uses it")
+    if not problems:
+        problems += derive_cycles(rules)
     if problems:
         raise RulesError(problems)
+
+
+def joins_of(rule: Rule) -> list[str]:
+    """The derived facts a rule joins on."""
+    return [c for c in map(parse_condition, rule.when.all) if isinstance(c, str)]
+
+
+def derive_cycles(rules: list[LoadedRule]) -> list[str]:
+    """One problem line per cycle of derived facts (a fact that, through other rules, needs itself)."""
+    producers: dict[str, list[LoadedRule]] = {}
+    for loaded in rules:
+        if loaded.rule.then.kind == "derive" and loaded.rule.then.fact:
+            producers.setdefault(loaded.rule.then.fact, []).append(loaded)
+    # fact -> facts its producers join on
+    needs = {fact: {j for p in ps for j in joins_of(p.rule)} for fact, ps in producers.items()}
+    problems: list[str] = []
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for start in sorted(needs):
+        if state.get(start):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, list[str]]] = [(start, sorted(needs.get(start, ())))]
+        state[start] = 1
+        path.append(start)
+        while stack:  # iterative: a long chain must not hit the recursion limit
+            fact, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                path.pop()
+                state[fact] = 2
+                continue
+            nxt = todo.pop()
+            if state.get(nxt) == 1:
+                cycle = path[path.index(nxt):] + [nxt]
+                ids = ", ".join(p.id for f in cycle[:-1] for p in producers[f])
+                where = producers[nxt][0].file
+                problems.append(
+                    f"{where}: derived facts form a cycle {' -> '.join(cycle)} (rules {ids}): "
+                    "none of them can ever be derived"
+                )
+            elif not state.get(nxt) and nxt in needs:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, sorted(needs[nxt])))
+    return problems
+
+
+def strata(rules: list[LoadedRule]) -> list[list[LoadedRule]]:
+    """Rules grouped by derive depth: a rule comes after every rule deriving a fact it joins on.
+
+    Evaluating the groups in order gives the same findings as forward chaining, because no rule
+    negates a derived fact. Assumes no derive cycles (check_rules refuses them)."""
+    producers: dict[str, list[LoadedRule]] = {}
+    for loaded in rules:
+        if loaded.rule.then.kind == "derive" and loaded.rule.then.fact:
+            producers.setdefault(loaded.rule.then.fact, []).append(loaded)
+    level: dict[str, int] = {}
+    remaining = list(rules)
+    while remaining:
+        progressed = []
+        for loaded in remaining:
+            deps = [p for fact in joins_of(loaded.rule) for p in producers.get(fact, [])]
+            if all(d.id in level for d in deps):
+                level[loaded.id] = 1 + max((level[d.id] for d in deps), default=-1)
+                progressed.append(loaded)
+        if not progressed:
+            raise RulesError(derive_cycles(remaining) or ["derived facts form a cycle"])
+        remaining = [r for r in remaining if r.id not in level]
+    depth = max(level.values(), default=-1) + 1
+    return [[r for r in rules if level[r.id] == i] for i in range(depth)]
 
 
 def _pattern(cond: Condition) -> dict[str, Any]:
@@ -260,16 +390,25 @@ def _pattern(cond: Condition) -> dict[str, Any]:
     return {cond.fact: cond.value} if op is None else {op: {cond.fact: cond.value}}
 
 
+def canonical(pattern: dict[str, Any]) -> str:
+    return json.dumps(pattern, sort_keys=True)
+
+
 def compile_rule(rule: Rule) -> dict[str, Any]:
-    """durable_rules JSON for one rule; always anchored on the scenario fact (see the notes)."""
+    """durable_rules JSON for one rule; always anchored on the scenario fact (see the notes).
+
+    The comparisons are sorted so that rules sharing conditions share alpha nodes in the engine
+    (a conjunction does not depend on order); the `any` group comes last."""
     scenario: list[dict[str, Any]] = [{"t": "scenario"}]
     joins = []
+    comparisons = []
     for text in rule.when.all:
         cond = parse_condition(text)
         if isinstance(cond, str):
             joins.append(cond)
         else:
-            scenario.append(_pattern(cond))
+            comparisons.append(_pattern(cond))
+    scenario += sorted({canonical(p): p for p in comparisons}.values(), key=canonical)
     if rule.when.any:
         anys = [_pattern(c) for c in map(parse_condition, rule.when.any) if isinstance(c, Condition)]
         scenario.append({"$or": anys} if len(anys) > 1 else anys[0])

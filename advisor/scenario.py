@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from advisor.datafiles import read_toml
 from advisor.errors import InputError
 from advisor.knowledge import Knowledge
+from advisor.limits import MAX_ANSWERS_FILE_BYTES
+from advisor.safe_text import clean, clip, one_line, shown
 
 Option = Literal["api", "vendor-finetune", "self-host", "hybrid"]
 OPTIONS: tuple[Option, ...] = ("api", "vendor-finetune", "self-host", "hybrid")
@@ -85,9 +87,10 @@ def closest(name: str, known: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
-def _describe(name: str, value: Any, err: Mapping[str, Any], k: Knowledge) -> str:
+def _describe(name: str, raw: Any, err: Mapping[str, Any], k: Knowledge) -> str:
     spec = k.answers.get(name)
     kind = err["type"]
+    value = _Shown(raw)
     if spec is not None and spec.type == "choice":
         return f"answers.{name} = {value!r}: not an allowed choice; allowed: {', '.join(spec.choices)}"
     if kind in {"int_type", "int_from_float"}:
@@ -109,6 +112,50 @@ def _describe(name: str, value: Any, err: Mapping[str, Any], k: Knowledge) -> st
     return f"answers.{name} = {value!r}: {bounds.get(kind, err['msg'])}"
 
 
+class _Shown:
+    """A value as a message shows it: control characters stripped, huge text clipped."""
+
+    def __init__(self, value: Any) -> None:
+        self.text = shown(value)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _sane_range(name: str, fig: Any) -> tuple[float, float, bool]:
+    """(low, high, low_exclusive) an override of figure `name` must fall in.
+
+    From the figure's own `min`/`max` in knowledge/ when given; otherwise fractions lie in 0..1,
+    and other figures between 0 and 1,000 times their default (at least 1,000,000 for money),
+    which keeps every product in the cost engine finite."""
+    lo = 0.0 if fig.min is None else float(fig.min)
+    exclusive = fig.min is None and name in _DIVISORS
+    if fig.max is not None:
+        return lo, float(fig.max), exclusive
+    if fig.unit.startswith("fraction"):
+        return lo, 1.0, exclusive
+    default = abs(float(fig.value)) if isinstance(fig.value, (int, float)) else 0.0
+    floor = 1_000_000.0 if "USD" in fig.unit else 1_000.0
+    return lo, max(default * 1000, floor), exclusive
+
+
+# figures the cost engine divides by: zero is never a usable override
+_DIVISORS = {"serving_utilization", "batch_utilization", "training_efficiency", "flops_per_param_token",
+             "model_params_billion", "tokens_per_example", "epochs", "api_price_factor", "gpu_price_factor",
+             "gpu_usd_per_hour", "serving_prefill_efficiency", "serving_bandwidth_efficiency",
+             "serving_decode_compute_efficiency", "serving_max_batch", "serving_memory_fraction", "kv_bytes_per_value",
+             "labeling_examples_per_week", "distill_quality", "build_team_max", "prefill_tps", "decode_tps",
+             "vendor_hosting_usd_per_gpu_hour"}
+
+
+def _allowed_text(name: str, k: Knowledge) -> list[str] | None:
+    if name == "serving_model_size":
+        return sorted(m.name for m in k.model_classes)
+    if name == "finetune_method":
+        return [m.name for m in k.methods]
+    return None
+
+
 def _coerce(name: str, value: Any) -> Any:
     # TOML writes 10 for a float answer; accept whole numbers there, but never a bool.
     if name in _FLOAT_FIELDS and isinstance(value, int) and not isinstance(value, bool):
@@ -118,18 +165,23 @@ def _coerce(name: str, value: Any) -> Any:
 
 def _check_override(name: str, value: Any, k: Knowledge) -> str | None:
     fig = k.figures.get(name)
+    name = clean(name, newlines=False)[:80]
     if fig is None:
         return f"assumptions.{name}: unknown assumption{closest(name, list(k.figures))}; `buildbuy knowledge` lists them"
+    shown_value = shown(value)
     if isinstance(fig.value, str):
         if not isinstance(value, str):
-            return f"assumptions.{name} = {value!r}: must be text like {fig.value!r}"
+            return f"assumptions.{name} = {shown_value}: must be text like {fig.value!r}"
+        allowed = _allowed_text(name, k)
+        if allowed is not None and value not in allowed:
+            return f"assumptions.{name} = {shown_value}: not a known choice; allowed: {', '.join(allowed)}"
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"assumptions.{name} = {value!r}: must be a number ({fig.unit})"
-    if not math.isfinite(value) or value < 0:
-        return f"assumptions.{name} = {value!r}: must be a finite number >= 0"
-    if fig.unit.startswith("fraction") and value > 1:
-        return f"assumptions.{name} = {value!r}: is a fraction, must be between 0 and 1"
+        return f"assumptions.{name} = {shown_value}: must be a number ({fig.unit})"
+    lo, hi, exclusive = _sane_range(name, fig)
+    if not math.isfinite(value) or value > hi or value < lo or (exclusive and value == lo):
+        span = f"above {lo:,g} and at most {hi:,g}" if exclusive else f"between {lo:,g} and {hi:,g}"
+        return f"assumptions.{name} = {shown_value}: must be {span} ({fig.unit})"
     return None
 
 
@@ -141,11 +193,17 @@ def build_scenario(
     overrides = dict(overrides or {})
     for name in answers:
         if name not in ANSWER_NAMES:
-            problems.append(f"answers.{name}: unknown answer{closest(name, ANSWER_NAMES)}")
+            problems.append(f"answers.{clip(clean(str(name), newlines=False), 60)}: unknown answer{closest(str(name), ANSWER_NAMES)}")
+            if len(problems) > 20:  # a file of a million unknown keys gets twenty lines, not a million
+                raise InputError(problems + [f"... and {len(answers) - 20:,} more unknown answers"])
+    if isinstance(answers.get("use_case"), str):  # echoed in every view: no escape sequences
+        answers = {**answers, "use_case": one_line(answers["use_case"])}
     given = {n: _coerce(n, v) for n, v in answers.items() if n in ANSWER_NAMES}
+    reported: set[str] = set()
     for name, value in given.items():
         if isinstance(value, float) and not math.isfinite(value):
-            problems.append(f"answers.{name} = {value!r}: must be a finite number")
+            problems.append(f"answers.{name} = {shown(value)}: must be a finite number")
+            reported.add(name)
     defaulted = [n for n in ANSWER_NAMES if n not in given]
     filled = {n: _coerce(n, k.answers[n].default) for n in defaulted}
     if "latency_sensitive" in defaulted and given.get("batch_ok") is True:
@@ -156,10 +214,14 @@ def build_scenario(
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0])
-            problems.append(_describe(name, answers.get(name, merged.get(name)), err, k))
+            if name not in reported:  # one line per answer, even when it breaks two rules
+                reported.add(name)
+                problems.append(_describe(name, answers.get(name, merged.get(name)), err, k))
         parsed = None
+    if len(overrides) > len(k.figures):
+        raise InputError(f"[assumptions] has {len(overrides):,} entries; there are only {len(k.figures)} figures")
     for name, value in overrides.items():
-        problem = _check_override(name, value, k)
+        problem = _check_override(str(name), value, k)
         if problem:
             problems.append(problem)
     if parsed is not None:
@@ -186,7 +248,7 @@ def build_scenario(
 
 def load_answers_file(path: Path, k: Knowledge) -> Scenario:
     """Read an answers TOML file: an [answers] table and an optional [assumptions] table."""
-    data = read_toml(path, InputError)
+    data = read_toml(path, InputError, max_bytes=MAX_ANSWERS_FILE_BYTES)
     problems = []
     for key in data:
         if key not in {"answers", "assumptions"}:

@@ -71,7 +71,7 @@ def test_unknown_assumption_is_named(k):
         build_scenario({}, k, {"token_reducton": 0.2, "token_reduction": 3})
     assert exc.value.problems == [
         "assumptions.token_reducton: unknown assumption (did you mean 'token_reduction'?); `buildbuy knowledge` lists them",
-        "assumptions.token_reduction = 3: is a fraction, must be between 0 and 1",
+        "assumptions.token_reduction = 3: must be between 0 and 1 (fraction)",
     ]
 
 

@@ -80,7 +80,7 @@ def test_figure_outside_its_range_is_refused(tmp_path):
     path.write_text(path.read_text().replace("value = 0.25\nlow = 0.20", "value = 0.5\nlow = 0.20"))
     with pytest.raises(KnowledgeError) as exc:
         load_knowledge(folder)
-    assert "figure.token_reduction: Value error, value (0.5) is above high (0.3)" in exc.value.problems[0]
+    assert "figure.token_reduction: value (0.5) is above high (0.3)" in exc.value.problems[0]
 
 
 def test_stale_figures_warn_and_fresh_ones_do_not(k):
@@ -107,10 +107,10 @@ def test_disk_cache_follows_edits_and_survives_corruption(tmp_path):
     folder = copy_knowledge(tmp_path)
     first = _load_cached.__wrapped__(folder)  # bypass the in-process cache, use the disk cache
     assert first.figures["token_reduction"].value == 0.25
-    cached = list(_cache_dir().glob("knowledge-*.pickle"))
+    cached = list(_cache_dir().glob("knowledge-*.json"))
     assert cached
     for path in cached:
-        path.write_bytes(b"not a pickle")
+        path.write_bytes(b"not json")
     assert _load_cached.__wrapped__(folder).figures["token_reduction"].value == 0.25
     econ = folder / "economics.toml"
     econ.write_text(econ.read_text().replace("value = 0.25\nlow = 0.20", "value = 0.22\nlow = 0.20"))

@@ -277,7 +277,7 @@ source = "Security policy SP-12"
          "rule policy.health_in_cloud (#1): because: required key is missing"),
         (GOOD.replace('option = "api"', 'option = "cloud"'), "rule policy.health_in_cloud (#1): then.option: Input should be"),
         (GOOD.replace('kind = "exclude", option = "api"', 'kind = "lean", option = "api"'),
-         "rule policy.health_in_cloud (#1): then: Value error, a lean rule needs a non-zero weight"),
+         "rule policy.health_in_cloud (#1): then: a lean rule needs a non-zero weight"),
         (GOOD.replace("when.all", "when.sometimes"), "rule policy.health_in_cloud (#1): when.sometimes: unknown key"),
         (GOOD.replace("industry == healthcare", "industy == healthcare"),
          "rule policy.health_in_cloud: when.all 'industy == healthcare': unknown fact 'industy' (did you mean 'industry'?)"),
