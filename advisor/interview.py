@@ -16,6 +16,7 @@ from advisor.scenario import Scenario, build_scenario
 SECTIONS = ("workload", "data", "compliance", "change", "quality", "team", "costs")
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 _NUMBER = re.compile(r"^\s*\$?\s*([+-]?\d+(?:[.,_]\d+)*(?:\.\d+)?)\s*([kmb]?)\s*(%?)\s*$", re.I)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TRUE = {"y", "yes", "true", "t", "1", "on"}
 _FALSE = {"n", "no", "false", "f", "0", "off"}
 
@@ -53,6 +54,7 @@ def parse_answer(spec: AnswerSpec, text: str) -> Any:
         listed = ", ".join(f"{i}. {c}" for i, c in enumerate(spec.choices, 1))
         raise ValueError(f"pick one of {listed}")
     if spec.type == "str":
+        raw = _CONTROL.sub("", raw).strip()  # escape codes would reach the terminal and the record
         if not raw:
             raise ValueError("must not be empty")
         return raw

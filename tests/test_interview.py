@@ -105,3 +105,9 @@ def test_a_session_with_bad_values_keeps_the_good_ones(k):
     again = Interview.from_dict(k, {"answers": {"use_case": "x", "daily_requests": -4, "nonsense": 1}, "current": "zzz"})
     assert again.answers == {"use_case": "x"}
     assert again.current == "daily_requests"
+
+
+def test_control_characters_never_reach_an_answer(k):
+    assert parse_answer(k.answers["use_case"], "claims\x1b]0;pwned\x07 triage\x1b[2J") == "claims]0;pwned triage[2J"
+    with pytest.raises(ValueError):
+        parse_answer(k.answers["use_case"], "\x1b\x07")

@@ -239,3 +239,67 @@ async def test_a_failing_worker_becomes_a_message_not_a_crash(monkeypatch):
         await wait_for(pilot, lambda: any("engine exploded" in str(n.message) for n in app._notifications))
         assert screen_name(app) == "InterviewScreen"
         assert app.interview.answers == {"use_case": "crash test"}
+
+
+# --- user text is data, never markup (issue 14 item 1) ---------------------------------------
+def rendered(widget) -> str:
+    """What a widget shows, as plain text."""
+    visual = widget.visual if hasattr(widget, "visual") else widget.render()
+    return str(getattr(visual, "plain", visual))
+
+
+async def test_square_brackets_are_shown_literally_and_never_crash():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await answer(pilot, "Radiology [PHI] [/bold] x")
+        assert screen_name(app) == "InterviewScreen"
+        users = [rendered(b) for b in app.screen.query(".user")]
+        assert users == ["Radiology [PHI] [/bold] x"]
+        await answer(pilot, "[/]")
+        errors = [rendered(b) for b in app.screen.query(".error")]
+        assert errors and "'[/]'" in errors[-1]
+        assert app.interview.answers == {"use_case": "Radiology [PHI] [/bold] x"}
+    again = app_factory()
+    async with again.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(again) == "ResumeScreen")
+        body = rendered(again.screen.query_one("#dialog-body"))
+        assert "Radiology [PHI] [/bold] x" in body
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen_name(again) == "InterviewScreen" and again.interview.answers)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: screen_name(again) == "AnswersScreen")
+        listing = again.screen.query_one("#answers-list")
+        assert "Radiology [PHI] [/bold] x" in str(listing.get_option_at_index(0).prompt)
+        await pilot.press("escape")
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: screen_name(again) == "ResultScreen")
+        await pilot.pause()
+        assert screen_name(again) == "ResultScreen"
+
+
+async def test_an_unexpected_crash_exits_non_zero(monkeypatch):
+    import advisor.tui.interview_screen as screen_module
+    from advisor import tui_launch
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(screen_module.InterviewScreen, "ask", broken)
+
+    async def run_headless(app) -> None:
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause()
+        except RuntimeError:
+            pass  # run_test re-raises what the app printed; run() does not
+
+    def run_in_thread(app) -> None:  # the test runs inside pytest-asyncio's loop
+        import asyncio
+        import threading
+
+        thread = threading.Thread(target=lambda: asyncio.run(run_headless(app)))
+        thread.start()
+        thread.join(30)
+
+    monkeypatch.setattr(tui_launch, "_run", run_in_thread)
+    assert tui_launch.run_tui() == 1

@@ -17,6 +17,7 @@ from advisor.interview import Interview
 from advisor.knowledge import Knowledge, load_knowledge
 from advisor.scenario import Scenario
 from advisor.session import clear_session, load_session, save_session
+from advisor.tui.safe import clean
 
 
 class Engine:
@@ -47,6 +48,13 @@ class BuildBuyApp(App[None]):
         self.k = load_knowledge()
         self.engine: Engine | None = None
         self.interview = Interview(self.k)
+
+    def notify(  # type: ignore[override]
+        self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications quote answers and paths: they are never parsed as markup."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     def on_mount(self) -> None:
         from advisor.tui.interview_screen import InterviewScreen

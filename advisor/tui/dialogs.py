@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList
 from textual.widgets.option_list import Option
 
+from advisor.tui.safe import literal
+
 
 class ResumeScreen(ModalScreen[bool]):
     """Ask whether to resume an unfinished interview."""
@@ -22,7 +24,7 @@ class ResumeScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("An unfinished interview was found.", id="dialog-title")
-            yield Label(self.summary, id="dialog-body")
+            yield Label(literal(self.summary), id="dialog-body")
             with Horizontal(id="dialog-buttons"):
                 yield Button("Resume (y)", variant="primary", id="resume")
                 yield Button("Start over (n)", id="fresh")
@@ -46,7 +48,7 @@ class AnswersScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Label("Your answers: pick one to change it (Esc closes)", id="dialog-title")
-            yield OptionList(*[Option(f"{name}: {value}", id=name) for name, value in self.rows], id="answers-list")
+            yield OptionList(*[Option(literal(f"{name}: {value}"), id=name) for name, value in self.rows], id="answers-list")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)

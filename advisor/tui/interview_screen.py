@@ -18,6 +18,7 @@ from advisor.interview import Interview, show
 from advisor.tui.chart import COLORS
 from advisor.tui.dialogs import AnswersScreen
 from advisor.tui.messages import EditAnswer
+from advisor.tui.safe import literal
 
 if TYPE_CHECKING:
     from advisor.tui.app import BuildBuyApp
@@ -27,7 +28,8 @@ class Bubble(Static):
     """One message in the transcript. Answers remember their question, so a click edits them."""
 
     def __init__(self, content: Any, kind: str, answer_of: str | None = None) -> None:
-        super().__init__(content, classes=f"bubble {kind}")
+        # Plain strings here carry user text (answers, errors that quote them): never markup.
+        super().__init__(literal(content, 4000) if isinstance(content, str) else content, classes=f"bubble {kind}")
         self.answer_of = answer_of
         if answer_of:
             self.tooltip = "Click to change this answer"

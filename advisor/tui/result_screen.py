@@ -20,6 +20,7 @@ from advisor.decide import Decision
 from advisor.errors import BuildBuyError
 from advisor.scenario import OPTIONS
 from advisor.tui.chart import COLORS, MARKS, bar, line_chart
+from advisor.tui.safe import clean
 
 if TYPE_CHECKING:
     from advisor.tui.app import BuildBuyApp
@@ -116,11 +117,11 @@ class ResultScreen(Screen[None]):
             if f.kind == "derive":
                 continue
             effect = f"{f.kind} {f.option or ''}" + (f" {f.weight:+d}" if f.kind == "lean" else "")
-            findings.add_row(f.rule, effect.strip(), f.because)
+            findings.add_row(Text(f.rule), Text(effect.strip()), Text(clean(f.because)))
         assumptions = self.query_one("#assumptions-table", DataTable)
         assumptions.add_columns("name", "value", "kind", "as of", "source")
         for row in assumption_rows(d, self.bb.engine.k):  # type: ignore[union-attr]
-            assumptions.add_row(row.name, str(row.value), row.kind, row.as_of, row.source)
+            assumptions.add_row(*(Text(clean(x)) for x in (row.name, row.value, row.kind, row.as_of, row.source)))
         self.bb.sub_title = f"{d.scenario.answers.use_case}: {d.option}"
 
     def _chart(self) -> Text:
