@@ -66,6 +66,12 @@ def parse_answer(spec: AnswerSpec, text: str) -> Any:
     return float(value)
 
 
+def label_of(k: Knowledge, name: str) -> str:
+    """The name a person reads for an answer: its label, never the internal id."""
+    spec = k.answers.get(name)
+    return spec.label if spec is not None and spec.label else name.replace("_", " ").capitalize()
+
+
 def show(spec: AnswerSpec, value: Any) -> str:
     """A value the way a person would type it back."""
     if isinstance(value, bool):
@@ -87,6 +93,7 @@ class Interview:
     current: str | None = None
     finished: bool = False
     accepted_defaults: set[str] = field(default_factory=set)  # answered with Enter: still assumptions
+    dropped: list[str] = field(default_factory=list)  # saved answers that no longer validate (not saved)
 
     def __post_init__(self) -> None:
         if self.current is None and not self.finished:
@@ -213,10 +220,12 @@ class Interview:
         """Rebuild from a saved session; answers that no longer validate are dropped, not fatal."""
         answers = {n: v for n, v in dict(data.get("answers", {})).items() if n in k.answers}
         good: dict[str, Any] = {}
+        dropped: list[str] = []
         for name, value in answers.items():
             try:
                 build_scenario({**good, name: value}, k)
             except InputError:
+                dropped.append(name)
                 continue
             good[name] = value
         history = [n for n in data.get("history", []) if n in good]
@@ -224,7 +233,7 @@ class Interview:
         if current is not None and current not in k.answers:
             current = None
         defaults = {n for n in data.get("accepted_defaults", []) if n in good}
-        interview = cls(k, good, history, current, bool(data.get("finished")), defaults)
+        interview = cls(k, good, history, current, bool(data.get("finished")), defaults, dropped)
         if interview.current is None and not interview.finished:
             interview.current = interview._next_unanswered()
             interview.finished = interview.current is None

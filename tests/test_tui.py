@@ -115,6 +115,8 @@ async def test_going_back_and_changing_an_answer_changes_the_result():
         await wait_for(pilot, lambda: screen_name(app) == "ResultScreen")
         first = app.screen.decision.option
         await pilot.press("b")
+        await wait_for(pilot, lambda: screen_name(app) == "AnswersScreen")
+        await pilot.press("escape")
         await wait_for(pilot, lambda: screen_name(app) == "InterviewScreen")
         from advisor.tui.messages import EditAnswer
 
@@ -303,3 +305,122 @@ async def test_an_unexpected_crash_exits_non_zero(monkeypatch):
 
     monkeypatch.setattr(tui_launch, "_run", run_in_thread)
     assert tui_launch.run_tui() == 1
+
+
+# --- a bad saved session is set aside, never fatal (issue 15 item 13) -------------------------
+def _write_session(text: str) -> None:
+    path = session_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"answers": {"use_case": "x"}, "history": 5},
+        {"answers": {"use_case": "x"}, "current": ["use_case"]},
+        {"answers": {"use_case": "x"}, "accepted_defaults": 3},
+        {"answers": {"use_case": {"nested": True}}},
+        {"answers": {"use_case": "x"}, "finished": "yes"},
+        {"answers": ["use_case"]},
+    ],
+)
+async def test_a_wrong_typed_session_is_set_aside(payload):
+    _write_session(json.dumps({"schema": "buildbuy.session/1", **payload}))
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert screen_name(app) == "InterviewScreen"
+        assert any("set aside" in str(n.message) for n in app._notifications)
+        assert list(session_path().parent.glob("session.corrupt-*.json"))
+        await answer(pilot, "fresh")
+        assert app.interview.answers == {"use_case": "fresh"}
+
+
+async def test_a_deeply_nested_session_is_set_aside():
+    _write_session('{"schema": "buildbuy.session/1", "answers": {"use_case": ' + "[" * 100_000 + "]" * 100_000 + "}}")
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert screen_name(app) == "InterviewScreen"
+        assert any("set aside" in str(n.message) for n in app._notifications)
+
+
+async def test_a_session_answer_that_no_longer_validates_is_named():
+    _write_session(json.dumps({"schema": "buildbuy.session/1", "answers": {"use_case": "kept", "daily_requests": -4}}))
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(app) == "ResumeScreen")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: app.interview.answers)
+        assert app.interview.answers == {"use_case": "kept"}
+        assert any("Requests a day" in str(n.message) for n in app._notifications)
+
+
+# --- progress, no stacking, no dead ends (issue 14 items 4 and 5) -----------------------------
+async def test_ctrl_r_shows_progress_and_repeated_presses_do_not_stack(monkeypatch):
+    import time
+
+    import advisor.tui.app as app_module
+
+    real = app_module.decide
+
+    def slow(*args, **kwargs):
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_module, "decide", slow)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await answer(pilot, "stacking")
+        await pilot.press("ctrl+r")
+        assert screen_name(app) == "WorkingScreen"
+        await pilot.press("ctrl+r", "ctrl+r")
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen")
+        await pilot.pause(3.5)  # the other presses, had they started computations, would have finished
+        names = [type(s).__name__ for s in app.screen_stack]
+        assert names.count("ResultScreen") == 1 and "WorkingScreen" not in names
+
+
+async def test_change_answers_after_the_result_is_not_a_dead_end():
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(pilot, app)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: screen_name(app) == "AnswersScreen")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen_name(app) == "InterviewScreen"
+        assert app.screen.query_one("#answer").value == ""
+        await pilot.press("enter")  # nothing left to ask: Enter shows the result again
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen")
+
+
+async def test_a_finished_interview_is_offered_again():
+    first = app_factory()
+    async with first.run_test(size=(80, 24)) as pilot:
+        await answer(pilot, "finished one")
+        await answer(pilot, "20k")
+        await finish(pilot, first)
+        tco = first.screen.decision.report.options["api"].tco_usd
+    second = app_factory()
+    async with second.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(second) == "ResumeScreen")
+        assert "finished one" in rendered(second.screen.query_one("#dialog-body"))
+        await pilot.press("o")
+        await wait_for(pilot, lambda: screen_name(second) == "ResultScreen")
+        assert second.screen.decision.report.options["api"].tco_usd == pytest.approx(tco)
+    third = app_factory()
+    async with third.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: screen_name(third) == "ResumeScreen")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: screen_name(third) == "AnswersScreen")
+        listing = third.screen.query_one("#answers-list")
+        listing.highlighted = listing.get_option_index("daily_requests")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: third.interview.current == "daily_requests")
+        await answer(pilot, "300k")
+        await wait_for(pilot, lambda: screen_name(third) == "ResultScreen")
+        assert third.screen.decision.scenario.answers.daily_requests == 300_000
+        assert third.screen.decision.scenario.answers.use_case == "finished one"

@@ -48,6 +48,8 @@ class BuildBuyApp(App[None]):
         self.k = load_knowledge()
         self.engine: Engine | None = None
         self.interview = Interview(self.k)
+        self.computing = False
+        self.last_record: Path | None = None  # the record saved from the current answers, if any
 
     def notify(  # type: ignore[override]
         self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
@@ -66,15 +68,30 @@ class BuildBuyApp(App[None]):
             self.notify(exc.problems[0], title="Saved session set aside", severity="warning", timeout=10)
         self.push_screen(InterviewScreen(self.interview))
         self.load_engine()
-        if resumed and resumed.get("answers") and not resumed.get("finished"):
-            from advisor.tui.dialogs import ResumeScreen
+        if resumed and resumed.get("answers"):
+            self.offer(resumed)
 
-            count = len(resumed["answers"])
-            name = resumed["answers"].get("use_case", "unnamed use case")
-            self.push_screen(
-                ResumeScreen(f"'{name}', {count} answer(s) given. Resume it?"),
-                lambda yes: self.resume(resumed) if yes else self.start_over(),
+    def offer(self, saved: dict[str, Any]) -> None:
+        """A finished interview offers its result and one-answer edits; an unfinished one, resuming."""
+        from advisor.tui.dialogs import ResumeScreen
+
+        count = len(saved["answers"])
+        name = saved["answers"].get("use_case", "unnamed use case")
+        when = f", saved {saved['saved'].replace('T', ' ')}" if saved.get("saved") else ""
+        summary = f"'{name}': {count} answer(s){when}."
+        if saved.get("finished"):
+            screen = ResumeScreen(
+                "Your last interview is finished.",
+                summary,
+                [("result", "Open the last result", "o"), ("edit", "Change one answer and recompute", "c"),
+                 ("fresh", "Start a new interview", "n")],
             )
+        else:
+            screen = ResumeScreen(
+                "An unfinished interview was found.", summary,
+                [("resume", "Resume it", "y"), ("fresh", "Start over", "n")],
+            )
+        self.push_screen(screen, lambda choice: self.resume(saved, choice or "fresh"))
 
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def load_engine(self) -> None:
@@ -106,14 +123,27 @@ class BuildBuyApp(App[None]):
                 return screen
         return None
 
-    def resume(self, data: dict[str, Any]) -> None:
+    def resume(self, data: dict[str, Any], choice: str = "resume") -> None:
+        from advisor.interview import label_of
         from advisor.tui.interview_screen import InterviewScreen
 
+        if choice == "fresh":
+            self.start_over()
+            return
         self.interview = Interview.from_dict(self.k, data)
+        self.last_record = Path(data["record"]) if data.get("record") else None
         if "use_case" in self.interview.answers:
             self.sub_title = str(self.interview.answers["use_case"])
-        self.switch_screen(InterviewScreen(self.interview))
+        screen = InterviewScreen(self.interview)
+        self.switch_screen(screen)
+        if self.interview.dropped:
+            names = ", ".join(label_of(self.k, n) for n in self.interview.dropped)
+            self.notify(f"Answers that are no longer valid were dropped: {names}.", severity="warning", timeout=10)
         self.notify(f"Resumed with {len(self.interview.answers)} answer(s).")
+        if choice == "result":
+            self.call_after_refresh(self.show_result, self.interview)
+        elif choice == "edit":
+            self.call_after_refresh(screen.action_answers)
         self.call_after_refresh(self._panel_after_resume)
 
     def _panel_after_resume(self) -> None:
@@ -126,34 +156,65 @@ class BuildBuyApp(App[None]):
 
     def save(self) -> None:
         try:
-            save_session(self.interview.to_dict(), self.session_file)
+            record = {"record": str(self.last_record)} if self.last_record else {}
+            save_session({**self.interview.to_dict(), **record}, self.session_file)
         except OSError as exc:
             self.notify(f"Could not save the session: {exc}", severity="error")
 
     def show_result(self, interview: Interview) -> None:
-        self.compute_result(interview.scenario())
+        """Compute the result off the UI thread behind a progress dialog; a press while it is
+        computing does nothing more, and the newest result replaces an older one on screen."""
+        from advisor.tui.dialogs import WorkingScreen
+
+        if self.computing:
+            return
+        try:
+            scenario = interview.scenario()
+        except BuildBuyError as exc:
+            self.notify(exc.problems[0], title="Cannot decide", severity="error")
+            return
+        self.computing = True
+        self.push_screen(WorkingScreen())
+        self.compute_result(scenario)
 
     @work(thread=True, exclusive=True, group="result", exit_on_error=False)
     def compute_result(self, scenario: Scenario) -> None:
         from advisor.uncertainty import analyse
 
-        engine = self.engine or Engine(self.k, load_rulebase(self.k), self.today)
-        self.engine = engine
         try:
+            engine = self.engine or Engine(self.k, load_rulebase(self.k), self.today)
+            self.engine = engine
             decision = decide(scenario, engine.k, engine.rules, engine.today)
             if self.samples:
                 analyse(decision, engine.k, engine.rules, samples=self.samples)
         except BuildBuyError as exc:
-            self.call_from_thread(self.notify, exc.problems[0], title="Cannot decide", severity="error")
+            self.call_from_thread(self._result_failed, exc.problems[0])
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the interview stays usable
+            self.call_from_thread(self._result_failed, f"{type(exc).__name__}: {exc}")
             return
         self.call_from_thread(self._push_result, decision)
+
+    def _close_working(self) -> None:
+        from advisor.tui.dialogs import WorkingScreen
+
+        self.computing = False
+        if isinstance(self.screen, WorkingScreen):
+            self.pop_screen()
+
+    def _result_failed(self, problem: str) -> None:
+        self._close_working()
+        self.notify(problem, title="Cannot decide (your answers are saved)", severity="error", timeout=15)
 
     def _push_result(self, decision: Any) -> None:
         from advisor.tui.result_screen import ResultScreen
 
+        self._close_working()
         self.interview.finished = self.interview.current is None
         self.save()
-        self.push_screen(ResultScreen(decision))
+        while isinstance(self.screen, ResultScreen):
+            self.pop_screen()
+        self.push_screen(ResultScreen(decision, saved=self.last_record))
 
 
 def make_app(**kwargs: Any) -> BuildBuyApp:

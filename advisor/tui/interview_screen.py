@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from advisor.errors import BuildBuyError
-from advisor.interview import Interview, show
+from advisor.interview import Interview, label_of, show
 from advisor.tui.chart import COLORS
 from advisor.tui.dialogs import AnswersScreen
 from advisor.tui.messages import EditAnswer
@@ -89,7 +89,7 @@ class InterviewScreen(Screen[None]):
         for name in self.interview.history:  # a resumed session shows what was already answered
             self.say(f"{self.interview.k.answers[name].question}", "question-old")
             self.say_answer(name)
-        self.ask()
+        self.ask(compute=False)
         self.query_one(Input).focus()
 
     # --- transcript ----------------------------------------------------------------------
@@ -102,12 +102,17 @@ class InterviewScreen(Screen[None]):
         value = self.interview.answers.get(name)
         self.say(show(self.interview.k.answers[name], value), "user", answer_of=name)
 
-    def ask(self) -> None:
+    def ask(self, compute: bool = True) -> None:
+        """Ask the current question; with none left, compute the result (unless just opened)."""
         iv = self.interview
         self.query_one("#progress", Static).update(iv.progress())
+        self.query_one(Input).value = ""
         if iv.current is None:
-            self.say("That is every question. Working out the recommendation...", "note")
-            self.bb.show_result(iv)
+            if compute:
+                self.say("That is every question. Working out the recommendation...", "note")
+                self.bb.show_result(iv)
+            else:
+                self.say("Every question is answered. Press Enter for the result, or F2 to change an answer.", "note")
             return
         spec = iv.spec()
         text = Text()
@@ -138,6 +143,11 @@ class InterviewScreen(Screen[None]):
             self.action_answers()
             return
         if self.interview.current is None:
+            event.input.value = ""
+            if text:
+                self.say("Every question is answered. Press Enter for the result, or F2 to change an answer.", "note")
+            else:
+                self.bb.show_result(self.interview)
             return
         try:
             name, _ = self.interview.answer(text)
@@ -182,7 +192,10 @@ class InterviewScreen(Screen[None]):
         self.say(f"{spec.help or spec.why}\nSource of the default: {spec.source}.", "note")
 
     def action_answers(self) -> None:
-        rows = [(n, show(self.interview.k.answers[n], v)) for n, v in self.interview.answers.items()]
+        k = self.interview.k
+        order = self.interview.order()
+        given = sorted(self.interview.answers, key=order.index)
+        rows = [(n, label_of(k, n), show(k.answers[n], self.interview.answers[n])) for n in given]
         if not rows:
             self.say("No answers yet.", "note")
             return
@@ -200,7 +213,8 @@ class InterviewScreen(Screen[None]):
     @on(EditAnswer)
     def edit(self, message: EditAnswer) -> None:
         self.interview.jump_to(message.name)
-        self.say(f"Changing {message.name}; Enter keeps {show(self.interview.spec(), self.interview.default_for_current())}.", "note")
+        kept = show(self.interview.spec(), self.interview.default_for_current())
+        self.say(f"Changing '{label_of(self.interview.k, message.name)}'; Enter keeps {kept}.", "note")
         self.bb.save()
         self.ask()
         self.query_one(Input).focus()

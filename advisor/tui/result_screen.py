@@ -49,14 +49,14 @@ class ResultScreen(Screen[None]):
     BINDINGS = [
         Binding("s", "save", "Save record"),
         Binding("e", "explain", "Explain"),
-        Binding("b", "back", "Change answers"),
+        Binding("b", "change", "Change answers"),
         Binding("escape", "back", "Back", show=False),
     ]
 
-    def __init__(self, decision: Decision) -> None:
+    def __init__(self, decision: Decision, saved: Path | None = None) -> None:
         super().__init__()
         self.decision = decision
-        self.saved: Path | None = None
+        self.saved = saved
         self.tools: Any = None
         self.chat_history: list[dict[str, Any]] = []
 
@@ -217,6 +217,13 @@ class ResultScreen(Screen[None]):
             self.set_focus(None)
             return
         self.app.pop_screen()
+
+    def action_change(self) -> None:
+        """Back to the interview with the list of answers open: pick one, change it, recompute."""
+        self.app.pop_screen()
+        screen = self.bb.interview_screen()
+        if screen is not None:
+            self.app.call_after_refresh(screen.action_answers)
 
     @on(Input.Submitted, "#chat-input")
     def ask(self, event: Input.Submitted) -> None:
