@@ -424,3 +424,21 @@ async def test_a_finished_interview_is_offered_again():
         await wait_for(pilot, lambda: screen_name(third) == "ResultScreen")
         assert third.screen.decision.scenario.answers.daily_requests == 300_000
         assert third.screen.decision.scenario.answers.use_case == "finished one"
+
+
+# --- the Ask tab keeps the question; letters never fire bindings in an input (item 2) ---------
+async def test_typing_in_the_ask_tab_never_fires_hotkeys(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await finish(pilot, app)
+        app.screen.query_one("#tabs").active = "tab-chat"
+        await pilot.pause()
+        assert app.screen.focused is app.screen.query_one("#chat-input")
+        await pilot.press("tab")  # a person reaches for Tab; the question must still land in the input
+        await pilot.press(*"is self-host best? base", "enter")
+        await pilot.pause()
+        assert screen_name(app) == "ResultScreen"
+        assert not (tmp_path / "docs").exists()
+        assert app.screen.query_one("#explanation").source == ""
+        await wait_for(pilot, lambda: len(app.screen.query(".chat-answer")) == 1)

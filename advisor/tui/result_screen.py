@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -211,6 +211,30 @@ class ResultScreen(Screen[None]):
             elif event.kind == "text":
                 parts.append(event.text)
             await box.update(header + "".join(parts))
+
+    # --- keys: letters belong to the Ask tab's input, never to hotkeys there -----------------
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-chat":
+            self.query_one("#chat-input", Input).focus()
+
+    def _asking(self) -> bool:
+        return self.query_one(TabbedContent).active == "tab-chat" or isinstance(self.focused, Input)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"save", "explain", "change"} and self._asking():
+            return False  # letter keys type into the question instead; the palette still has these
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        """On the Ask tab, typing always goes into the question, wherever the focus wandered."""
+        if self.query_one(TabbedContent).active != "tab-chat" or isinstance(self.focused, Input):
+            return
+        if event.is_printable and event.character:
+            box = self.query_one("#chat-input", Input)
+            box.focus()
+            box.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
     def action_back(self) -> None:
         if isinstance(self.focused, Input):
