@@ -86,15 +86,19 @@ async def test_bad_answer_is_explained_and_nothing_is_lost():
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await answer(pilot, "pilot")
+        await answer(pilot, "no")
         await answer(pilot, "25k")
         await answer(pilot, "lots")
         assert app.interview.current == "input_tokens"
-        errors = [b.content for b in app.screen.query(".error")]
-        assert errors and "input_tokens: 'lots' is not a number" in str(errors[-1])
-        assert app.interview.answers == {"use_case": "pilot", "daily_requests": 25_000}
+        errors = [rendered(b) for b in app.screen.query(".error")]
+        assert errors and "Input tokens per request: 'lots' is not a number" in errors[-1]
+        assert "input_tokens" not in errors[-1]
+        assert app.interview.answers == {"use_case": "pilot", "data_must_stay_in_house": False, "daily_requests": 25_000}
+        app.screen.query_one("#answer").value = ""
         await answer(pilot, "-5")
-        assert "must be at least 0" in str(list(app.screen.query(".error"))[-1].content)
-        await answer(pilot, "800")
+        assert "must be at least 0" in rendered(list(app.screen.query(".error"))[-1])
+        app.screen.query_one("#answer").value = ""
+        await answer(pilot, "800 tokens")
         assert app.interview.answers["input_tokens"] == 800
         assert app.interview.current == "output_tokens"
 
@@ -103,6 +107,7 @@ async def test_going_back_and_changing_an_answer_changes_the_result():
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await answer(pilot, "volume test")
+        await answer(pilot, "no")
         await answer(pilot, "500")
         await answer(pilot, "")  # input tokens
         await pilot.press("ctrl+b")  # back to input tokens
@@ -134,11 +139,14 @@ async def test_resume_after_a_crash():
     first = app_factory()
     async with first.run_test(size=(120, 40)) as pilot:
         await answer(pilot, "resumable")
+        await answer(pilot, "no")
         await answer(pilot, "70k")
         await answer(pilot, "900")
     # the app went away without finishing (as if the terminal was killed): the session is on disk
     saved = json.loads(session_path().read_text())
-    assert saved["answers"] == {"use_case": "resumable", "daily_requests": 70_000, "input_tokens": 900}
+    assert saved["answers"] == {
+        "use_case": "resumable", "data_must_stay_in_house": False, "daily_requests": 70_000, "input_tokens": 900,
+    }
     second = app_factory()
     async with second.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: screen_name(second) == "ResumeScreen")
@@ -195,6 +203,7 @@ async def test_why_explains_the_current_question():
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await answer(pilot, "x")
+        await answer(pilot, "no")
         await answer(pilot, "?")
         notes = [str(b.content) for b in app.screen.query(".note")]
         assert any("Suffixes work: 150k, 1.5M" in n for n in notes)
@@ -257,10 +266,14 @@ async def test_square_brackets_are_shown_literally_and_never_crash():
         assert screen_name(app) == "InterviewScreen"
         users = [rendered(b) for b in app.screen.query(".user")]
         assert users == ["Radiology [PHI] [/bold] x"]
+        await answer(pilot, "[/]")  # data residency: yes or no
+        assert "answer yes or no" in rendered(list(app.screen.query(".error"))[-1])
+        app.screen.query_one("#answer").value = ""
+        await answer(pilot, "no")
         await answer(pilot, "[/]")
         errors = [rendered(b) for b in app.screen.query(".error")]
         assert errors and "'[/]'" in errors[-1]
-        assert app.interview.answers == {"use_case": "Radiology [PHI] [/bold] x"}
+        assert app.interview.answers == {"use_case": "Radiology [PHI] [/bold] x", "data_must_stay_in_house": False}
     again = app_factory()
     async with again.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: screen_name(again) == "ResumeScreen")
@@ -401,6 +414,7 @@ async def test_a_finished_interview_is_offered_again():
     first = app_factory()
     async with first.run_test(size=(80, 24)) as pilot:
         await answer(pilot, "finished one")
+        await answer(pilot, "no")
         await answer(pilot, "20k")
         await finish(pilot, first)
         tco = first.screen.decision.report.options["api"].tco_usd
@@ -442,3 +456,49 @@ async def test_typing_in_the_ask_tab_never_fires_hotkeys(tmp_path, monkeypatch):
         assert not (tmp_path / "docs").exists()
         assert app.screen.query_one("#explanation").source == ""
         await wait_for(pilot, lambda: len(app.screen.query(".chat-answer")) == 1)
+
+
+# --- answers typed as people type them (plain language) ---------------------------------------
+async def test_a_fraction_for_a_percentage_is_confirmed_with_y():
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.interview.jump_to("api_accuracy")
+        app.screen.ask()
+        await answer(pilot, "0.9")
+        assert "did you mean 90 %?" in rendered(list(app.screen.query(".error"))[-1])
+        assert "api_accuracy" not in app.interview.answers
+        await answer(pilot, "y")
+        assert app.interview.answers["api_accuracy"] == 90.0
+
+
+async def test_pasting_2500_spaces_into_a_number_does_not_freeze():
+    import time
+
+    from textual import events
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.interview.jump_to("daily_requests")
+        app.screen.ask()
+        box = app.screen.query_one("#answer")
+        box.post_message(events.Paste("5" + " " * 2500 + "x"))
+        await pilot.pause()
+        started = time.perf_counter()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert time.perf_counter() - started < 2
+        assert "'x' is not a unit here" in rendered(list(app.screen.query(".error"))[-1])
+
+
+async def test_gpu_and_provider_are_listed_and_typed_loosely():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.interview.jump_to("gpu")
+        app.screen.ask()
+        question = rendered(list(app.screen.query(".question"))[-1])
+        assert "1. a100-80gb" in question and "h100-sxm" in question
+        await answer(pilot, "H100 SXM")
+        app.interview.jump_to("gpu_provider")
+        app.screen.ask()
+        await answer(pilot, "AWS")
+        assert app.interview.answers["gpu"] == "h100-sxm" and app.interview.answers["gpu_provider"] == "aws"

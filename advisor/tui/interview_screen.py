@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from advisor.errors import BuildBuyError
-from advisor.interview import Interview, label_of, show
+from advisor.interview import Interview, Unclear, label_of, show
 from advisor.tui.chart import COLORS
 from advisor.tui.dialogs import AnswersScreen
 from advisor.tui.messages import EditAnswer
@@ -56,6 +56,7 @@ class InterviewScreen(Screen[None]):
         super().__init__()
         self.interview = interview
         self.last_panel_ms = 0.0
+        self.pending: str | None = None  # what "y" means after a did-you-mean question
 
     @property
     def bb(self) -> BuildBuyApp:
@@ -100,7 +101,7 @@ class InterviewScreen(Screen[None]):
 
     def say_answer(self, name: str) -> None:
         value = self.interview.answers.get(name)
-        self.say(show(self.interview.k.answers[name], value), "user", answer_of=name)
+        self.say(show(self.interview.k.answers[name], value, unit=True), "user", answer_of=name)
 
     def ask(self, compute: bool = True) -> None:
         """Ask the current question; with none left, compute the result (unless just opened)."""
@@ -118,11 +119,13 @@ class InterviewScreen(Screen[None]):
         text = Text()
         text.append(spec.question, style="bold")
         text.append(f"\n{spec.why}", style="italic")
-        if spec.choices:
-            text.append("\n" + "   ".join(f"{i}. {c}" for i, c in enumerate(spec.choices, 1)))
-        default = show(spec, iv.default_for_current())
-        unit = f" {spec.unit}" if spec.unit and spec.unit != "%" else ""
-        text.append(f"\nDefault: {default}{unit}  (Enter to accept)", style="dim")
+        choices = iv.choices(iv.current)
+        if choices:
+            text.append("\n" + "   ".join(f"{i}. {c}" for i, c in enumerate(choices, 1)))
+        elif spec.type == "bool":
+            text.append("\nyes or no")
+        default = show(spec, iv.default_for_current(), unit=True)
+        text.append(f"\nDefault: {default}  (Enter to accept)", style="dim")
         self.say(text, "question")
         self.query_one(Input).value = ""
 
@@ -149,11 +152,18 @@ class InterviewScreen(Screen[None]):
             else:
                 self.bb.show_result(self.interview)
             return
+        if self.pending is not None and command in {"y", "yes"}:
+            text = self.pending
+        self.pending = None
         try:
             name, _ = self.interview.answer(text)
+        except Unclear as exc:
+            self.pending = exc.suggestion
+            self.say(f"? {exc.problems[0]}", "error")
+            event.input.value = ""
+            return
         except BuildBuyError as exc:
-            self.say(f"✗ {exc.problems[0]}", "error")
-            self.ask()
+            self.say(f"✗ {exc.problems[0]}", "error")  # the typed text stays in the box to correct
             return
         self.say_answer(name)
         self.bb.save()
@@ -167,7 +177,7 @@ class InterviewScreen(Screen[None]):
         if self.interview.current is None:
             return
         spec = self.interview.spec()
-        choices = spec.choices or (["yes", "no"] if spec.type == "bool" else [])
+        choices = self.interview.choices(self.interview.current) or (["yes", "no"] if spec.type == "bool" else [])
         if not choices:
             return
         box = self.query_one(Input)
