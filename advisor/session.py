@@ -33,7 +33,8 @@ class SavedSession(BaseModel):
     current: str | None = None
     finished: bool = False
     accepted_defaults: list[str] = []
-    record: str | None = None  # the decision record last saved from these answers
+    record: str | None = None  # the decision record saved last
+    record_key: str | None = None  # what that record holds, to tell "already saved" from "changed"
 
 
 def state_dir() -> Path:

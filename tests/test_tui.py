@@ -212,14 +212,59 @@ async def test_why_explains_the_current_question():
 
 async def test_save_record_from_the_result_screen(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "docs" / "decisions"
     app = app_factory()
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await finish(pilot, app)
         await pilot.press("s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: screen_name(app) == "SaveScreen")
+        assert app.screen.query_one("#save-folder").value == str(folder)  # shown before writing
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen" and app.screen.saved is not None)
         saved = app.screen.saved
-    assert saved == tmp_path / "docs" / "decisions" / "0001-unnamed-use-case.md"
-    assert saved.read_text().startswith("---\n")
+        assert saved.parent == folder and saved.read_text().startswith("---\n")
+        await pilot.press("s")  # again, nothing changed: no second record, a message where it is
+        await pilot.pause()
+        assert screen_name(app) == "ResultScreen"
+        assert sorted(folder.iterdir()) == [saved]
+        assert any("Already saved as" in str(n.message) and str(saved) in str(n.message) for n in app._notifications)
+        # change an answer: saving offers to update that record (the default) or write a new one
+        await pilot.press("b")
+        await wait_for(pilot, lambda: screen_name(app) == "AnswersScreen")
+        listing = app.screen.query_one("#answers-list")
+        listing.highlighted = listing.get_option_index("daily_requests")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.interview.current == "daily_requests")
+        await answer(pilot, "30k")
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "SaveScreen")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen" and app.screen.saved is not None)
+        assert sorted(folder.iterdir()) == [saved]
+        assert "30000" in saved.read_text() or "30,000" in saved.read_text()
+        app.interview.jump_to("daily_requests")
+        app.interview.answer("40k")
+        app.show_result(app.interview)
+        await wait_for(pilot, lambda: screen_name(app) == "ResultScreen" and app.screen.decision.scenario.answers.daily_requests == 40_000)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "SaveScreen")
+        app.screen.query_one("#new").press()
+        await wait_for(pilot, lambda: len(list(folder.iterdir())) == 2)
+
+
+async def test_save_into_a_folder_that_cannot_be_made_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(pilot, app)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "SaveScreen")
+        app.screen.query_one("#save-folder").value = str(tmp_path / "blocker" / "decisions")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(n.title == "Not saved" for n in app._notifications))
+        assert screen_name(app) == "ResultScreen" and app.screen.saved is None
 
 
 async def test_offline_follow_up_question_uses_the_engine():

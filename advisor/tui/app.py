@@ -49,7 +49,8 @@ class BuildBuyApp(App[None]):
         self.engine: Engine | None = None
         self.interview = Interview(self.k)
         self.computing = False
-        self.last_record: Path | None = None  # the record saved from the current answers, if any
+        self.last_record: Path | None = None  # the record saved last, if any
+        self.last_record_key: str | None = None  # what it holds (see ResultScreen.record_key)
 
     def notify(  # type: ignore[override]
         self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
@@ -132,6 +133,7 @@ class BuildBuyApp(App[None]):
             return
         self.interview = Interview.from_dict(self.k, data)
         self.last_record = Path(data["record"]) if data.get("record") else None
+        self.last_record_key = data.get("record_key")
         if "use_case" in self.interview.answers:
             self.sub_title = str(self.interview.answers["use_case"])
         screen = InterviewScreen(self.interview)
@@ -156,7 +158,7 @@ class BuildBuyApp(App[None]):
 
     def save(self) -> None:
         try:
-            record = {"record": str(self.last_record)} if self.last_record else {}
+            record = {"record": str(self.last_record), "record_key": self.last_record_key} if self.last_record else {}
             save_session({**self.interview.to_dict(), **record}, self.session_file)
         except OSError as exc:
             self.notify(f"Could not save the session: {exc}", severity="error")
