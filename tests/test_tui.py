@@ -547,3 +547,52 @@ async def test_gpu_and_provider_are_listed_and_typed_loosely():
         app.screen.ask()
         await answer(pilot, "AWS")
         assert app.interview.answers["gpu"] == "h100-sxm" and app.interview.answers["gpu_provider"] == "aws"
+
+
+# --- Textual conventions: help, palette, theme, side panel --------------------------------------
+async def test_help_opens_from_f1_and_question_mark():
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
+        await pilot.press("escape")
+        await finish(pilot, app)
+        app.screen.query_one("#tabs").active = "tab-options"
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
+
+
+async def test_command_palette_jumps_to_a_question():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await answer(pilot, "palette")
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: screen_name(app) == "CommandPalette")
+        await pilot.press(*"jump to question: requests a day")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.interview.current == "daily_requests" and screen_name(app) == "InterviewScreen")
+
+
+async def test_the_theme_is_remembered():
+    first = app_factory()
+    async with first.run_test(size=(80, 24)) as pilot:
+        first.theme = "nord"
+        await pilot.pause()
+    second = app_factory()
+    assert second.theme == "nord"
+
+
+async def test_side_panel_hides_on_narrow_terminals_and_toggles():
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#side").display
+        await pilot.press("ctrl+t")
+        assert app.screen.query_one("#side").display
+        assert app.screen.focused is app.screen.query_one("#answer")
+    wide = app_factory()
+    async with wide.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert wide.screen.query_one("#side").display

@@ -17,6 +17,8 @@ from advisor.interview import Interview
 from advisor.knowledge import Knowledge, load_knowledge
 from advisor.scenario import Scenario
 from advisor.session import clear_session, load_session, save_session
+from advisor.tui.commands import BuildBuyCommands
+from advisor.tui.config import load_theme, save_theme
 from advisor.tui.safe import clean
 
 
@@ -34,7 +36,13 @@ class BuildBuyApp(App[None]):
     TITLE = "buildbuy"
     SUB_TITLE = "build or buy, with the money behind it"
     CSS_PATH = ["app.tcss", "dialogs.tcss"]
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit (keeps session)", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+t", "toggle_panel", "Panel", show=False),
+    ]
+    COMMANDS = App.COMMANDS | {BuildBuyCommands}
 
     def __init__(
         self, *, session_file: Path | None = None, today: dt.date | None = None, samples: int = 2000,
@@ -48,6 +56,10 @@ class BuildBuyApp(App[None]):
         self.k = load_knowledge()
         self.engine: Engine | None = None
         self.interview = Interview(self.k)
+        self.panel: bool | None = None  # the side panel: None shows it when the terminal is wide enough
+        remembered = load_theme()
+        if remembered in self.available_themes:
+            self.theme = remembered
         self.computing = False
         self.last_record: Path | None = None  # the record saved last, if any
         self.last_record_key: str | None = None  # what it holds (see ResultScreen.record_key)
@@ -62,6 +74,7 @@ class BuildBuyApp(App[None]):
     def on_mount(self) -> None:
         from advisor.tui.interview_screen import InterviewScreen
 
+        self.theme_changed_signal.subscribe(self, lambda theme: save_theme(theme.name))
         resumed: dict[str, Any] | None = None
         try:
             resumed = load_session(self.session_file)
@@ -147,6 +160,34 @@ class BuildBuyApp(App[None]):
         elif choice == "edit":
             self.call_after_refresh(screen.action_answers)
         self.call_after_refresh(self._panel_after_resume)
+
+    # --- app-wide actions (keys and the command palette) --------------------------------
+    def action_help(self) -> None:
+        from advisor.tui.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_panel(self) -> None:
+        screen = self.interview_screen()
+        shown = screen.panel_shown() if screen is not None else True
+        self.panel = not shown
+        if screen is not None:
+            screen.apply_panel()
+
+    def action_open_result(self) -> None:
+        self.show_result(self.interview)
+
+    def jump_to(self, name: str) -> None:
+        """Re-ask one question, from wherever the user is."""
+        from advisor.tui.messages import EditAnswer
+
+        screen = self.interview_screen()
+        if screen is None:
+            return
+        while self.screen is not screen:
+            self.pop_screen()
+        screen.post_message(EditAnswer(name))
 
     def _panel_after_resume(self) -> None:
         screen = self.interview_screen()

@@ -46,8 +46,9 @@ class InterviewScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+b", "back", "Back"),
         Binding("f2", "answers", "Answers"),
-        Binding("f1", "why", "Why?"),
+        Binding("f3", "why", "Why?", show=False),
         Binding("ctrl+r", "result", "Result"),
+        Binding("ctrl+t", "app.toggle_panel", "Panel"),
         Binding("up", "cycle(-1)", "Prev choice", show=False),
         Binding("down", "cycle(1)", "Next choice", show=False),
     ]
@@ -230,6 +231,18 @@ class InterviewScreen(Screen[None]):
         self.query_one(Input).focus()
 
     # --- side panel ----------------------------------------------------------------------
+    WIDE = 100  # below this many columns the panel would squeeze the question: hidden unless asked for
+
+    def panel_shown(self) -> bool:
+        choice = self.bb.panel
+        return choice if choice is not None else self.size.width >= self.WIDE
+
+    def apply_panel(self) -> None:
+        self.query_one("#side").display = self.panel_shown()
+
+    def on_resize(self) -> None:
+        self.apply_panel()
+
     def refresh_panel(self) -> None:
         engine = self.bb.engine
         if engine is None:
