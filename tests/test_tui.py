@@ -596,3 +596,85 @@ async def test_side_panel_hides_on_narrow_terminals_and_toggles():
     async with wide.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert wide.screen.query_one("#side").display
+
+
+# --- the first result screen, for a finance reader ----------------------------------------------
+def test_money_line_compares_with_the_closest_eligible_option(decision, k):
+    from advisor.money import usd0
+    from advisor.tui.headline import closest_option, cost_line, money_line, title
+
+    d = decision(daily_requests=150_000, labeled_examples=5000, ml_engineers=2.0)
+    other = closest_option(d)
+    assert other is not None and other != d.option and d.eligible(other)
+    mine, theirs = d.report.options[d.option], d.report.options[other]
+    gap = mine.tco_usd - theirs.tco_usd
+    line = money_line(d)
+    assert usd0(abs(gap)) in line and title(other) in line and "24 months" in line
+    assert ("more than" in line) == (gap > 0)
+    assert cost_line(d).startswith(f"{usd0(mine.monthly_usd)} a month; {usd0(mine.tco_usd)} over 24 months")
+
+
+def test_money_line_never_compares_with_an_excluded_option(decision):
+    from advisor.tui.headline import closest_option
+
+    d = decision(data_must_stay_in_house=True, daily_requests=50_000)
+    other = closest_option(d)
+    assert other is None or d.eligible(other)
+    assert other not in {"api", "vendor-finetune"}
+
+
+def test_review_dominating_every_option_is_the_biggest_warning(decision):
+    from advisor.tui.headline import biggest_warning
+
+    d = decision(daily_requests=20_000, review_rate_api=10.0, review_rate_finetuned=8.0, cost_per_review=20.0)
+    assert "Expert review is" in biggest_warning(d)
+
+
+def test_result_text_speaks_without_internal_ids(decision, k):
+    from advisor.tui.result_screen import recommendation_markdown
+
+    d = decision(daily_requests=150_000, labeled_examples=200)
+    text = recommendation_markdown(d, k)
+    for internal in ("daily_requests", "labeled_examples", "e+0", "= False", "= True"):
+        assert internal not in text
+    assert text.startswith("# Recommended: ")
+
+
+async def test_the_first_result_screen_says_cost_and_comparison():
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(pilot, app)
+        source = app.screen.query_one("#recommendation").source
+        first_lines = source.splitlines()[:6]
+        assert any("a month;" in line and "over 24 months" in line for line in first_lines)
+        assert any(("more than" in line or "Saves" in line or "same as" in line) for line in first_lines)
+
+
+async def test_findings_and_assumptions_show_reason_and_source_in_full():
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(pilot, app)
+        app.screen.query_one("#tabs").active = "tab-findings"
+        await pilot.pause()
+        first = app.screen.finding_rows[0]
+        detail = rendered(app.screen.query_one("#findings-detail"))
+        assert first.source in detail and "Source:" in detail
+        assert first.rule not in detail
+        app.screen.query_one("#tabs").active = "tab-assumptions"
+        await pilot.pause()
+        detail = rendered(app.screen.query_one("#assumptions-detail"))
+        assert app.screen.assumption_list[0].source in detail
+        assert "use_case" not in detail and "Use case" in detail
+
+
+def test_overlapping_lines_are_marked_and_never_lost():
+    from advisor.tui.chart import OVERLAP, line_chart, wants_log
+
+    same = tuple(float(m) for m in range(1, 25))
+    rows = line_chart({"api": same, "hybrid": same, "self-host": tuple(x * 100 for x in same)}, width=30, height=8)
+    cells = [char for _, row in rows for char, _ in row]
+    assert OVERLAP in cells and "s" in cells
+    assert wants_log({"api": same, "self-host": tuple(x * 100 for x in same)})
+    log_rows = line_chart({"api": same, "self-host": tuple(x * 100 for x in same)}, width=30, height=8, log=True)
+    api_rows = {i for i, (_, row) in enumerate(log_rows) for char, _ in row if char == "a"}
+    assert len(api_rows) > 2  # on a log scale the small line climbs instead of lying flat

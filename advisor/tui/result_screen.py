@@ -19,8 +19,21 @@ from textual.widgets.option_list import Option
 from advisor.assumptions import assumption_rows
 from advisor.decide import Decision
 from advisor.errors import BuildBuyError
+from advisor.knowledge import Knowledge
 from advisor.scenario import OPTIONS
-from advisor.tui.chart import COLORS, MARKS, bar, line_chart
+from advisor.money import usd0
+from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
+from advisor.tui.headline import (
+    assumption_name,
+    assumption_value,
+    biggest_warning,
+    cost_line,
+    effect,
+    flip_lines,
+    humanize,
+    money_line,
+    title,
+)
 from advisor.tui.safe import clean
 from advisor.tui.save_dialog import SaveChoice, SaveScreen, default_folder
 
@@ -34,16 +47,26 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|" else c for c in text)
 
 
-def recommendation_markdown(d: Decision) -> str:
-    lines = [f"# {d.option}  ({d.confidence} confidence)", "", d.summary, "", "## Plan", ""]
-    lines += [f"{p.phase}. **{p.option}**: {p.action} *Until {p.until}.*" for p in d.plan]
+def recommendation_markdown(d: Decision, k: Knowledge) -> str:
+    """The first screen: the choice, its cost, the money against the closest option, the biggest
+    warning, then the reasons, the plan and what would change it."""
+    lines = [f"# Recommended: {title(d.option)}", "", f"**{cost_line(d)}**", "", f"**{money_line(d)}**"]
+    warning = biggest_warning(d)
+    if warning:
+        lines += ["", f"> ⚠ {humanize(warning, k)}"]
+    lines += ["", f"*Confidence: {d.confidence}.* {humanize(d.summary, k)}", "", "## Plan", ""]
+    lines += [f"{p.phase}. **{title(p.option)}**: {humanize(p.action, k)} *Until {humanize(p.until, k)}.*" for p in d.plan]
+    flips = flip_lines(d, k)
+    if flips:
+        lines += ["", "## What would change it", ""] + [f"- {line}" for line in flips]
     if d.uncertainty is not None:
-        lines += ["", "## How sure", "", d.uncertainty.summary_line()]
+        lines += ["", "## How sure", "", humanize(d.uncertainty.summary_line(), k)]
     advice = d.advice()
     if advice:
-        lines += ["", "## Advice", ""] + [f"- {f.because}" for f in advice]
-    if d.warnings:
-        lines += ["", "## Warnings", ""] + [f"- {w}" for w in d.warnings]
+        lines += ["", "## Advice", ""] + [f"- {humanize(f.because, k)}" for f in advice]
+    rest = [w for w in d.warnings if w != warning]
+    if rest:
+        lines += ["", "## Other warnings", ""] + [f"- {humanize(w, k)}" for w in rest]
     return "\n".join(lines)
 
 
@@ -74,7 +97,7 @@ class ResultScreen(Screen[None]):
         with TabbedContent(id="tabs"):
             with TabPane("Recommendation", id="tab-recommendation"):
                 with VerticalScroll():
-                    yield Markdown(recommendation_markdown(d), id="recommendation")
+                    yield Markdown(recommendation_markdown(d, self.bb.k), id="recommendation")
                     yield Markdown("", id="explanation")
             with TabPane("Options", id="tab-options"):
                 with VerticalScroll():
@@ -82,8 +105,10 @@ class ResultScreen(Screen[None]):
                     yield Static(self._chart(), id="chart")
             with TabPane("Findings", id="tab-findings"):
                 yield DataTable(id="findings-table", cursor_type="row")
+                yield Static("", id="findings-detail", classes="detail")
             with TabPane("Assumptions", id="tab-assumptions"):
                 yield DataTable(id="assumptions-table", cursor_type="row")
+                yield Static("", id="assumptions-detail", classes="detail")
             with TabPane("Sensitivity", id="tab-sensitivity"):
                 with VerticalScroll():
                     yield Static(self._sensitivity(), id="sensitivity")
@@ -115,33 +140,48 @@ class ResultScreen(Screen[None]):
                 f"${c.one_time_usd:,.0f}", f"${c.monthly_usd:,.0f}", f"${c.per_request_usd:,.5f}",
                 f"${c.tco_usd:,.0f}", be,
             )
+        k = self.bb.k
         findings = self.query_one("#findings-table", DataTable)
-        findings.add_columns("rule", "effect", "because")
-        for f in d.findings:
-            if f.kind == "derive":
-                continue
-            effect = f"{f.kind} {f.option or ''}" + (f" {f.weight:+d}" if f.kind == "lean" else "")
-            findings.add_row(Text(f.rule), Text(effect.strip()), Text(clean(f.because)))
+        findings.add_columns("effect", "because")
+        self.finding_rows = [f for f in d.findings if f.kind != "derive"]
+        for f in self.finding_rows:
+            findings.add_row(Text(effect(f)), Text(clean(humanize(f.because, k))))
         assumptions = self.query_one("#assumptions-table", DataTable)
-        assumptions.add_columns("name", "value", "kind", "as of", "source")
-        for row in assumption_rows(d, self.bb.engine.k):  # type: ignore[union-attr]
-            assumptions.add_row(*(Text(clean(x)) for x in (row.name, row.value, row.kind, row.as_of, row.source)))
+        assumptions.add_columns("assumption", "value", "kind", "as of", "source")
+        self.assumption_list = assumption_rows(d, k)
+        for row in self.assumption_list:
+            assumptions.add_row(
+                *(Text(clean(x)) for x in (assumption_name(row.name, k), assumption_value(row.name, row.value, k),
+                                          row.kind, row.as_of, row.source))
+            )
         self.bb.sub_title = f"{d.scenario.answers.use_case}: {d.option}"
 
-    def _chart(self) -> Text:
+    def _chart(self, width: int = 56) -> Text:
+        """Cumulative cost lines, labelled with each option's total; log scale when they differ
+        by orders of magnitude; '*' where lines overlap."""
         d = self.decision
+        width = max(20, width)
         curves: dict[str, tuple[float, ...]] = {o: d.report.options[o].curve for o in OPTIONS}
-        text = Text("Cumulative cost by month\n", style="bold")
-        for label, row in line_chart(curves, width=56, height=10):
+        log = wants_log(curves)
+        text = Text("Cumulative cost by month" + (" (log scale)" if log else "") + "\n", style="bold")
+        for label, row in line_chart(curves, width=width, height=10, log=log):
             text.append(label + " │")
             for char, option in row:
                 text.append(char, style=COLORS.get(option or "", ""))
             text.append("\n")
-        text.append(" " * 9 + "└" + "─" * 56 + "\n")
-        text.append(" " * 10 + f"month 1{' ' * 42}month {d.report.horizon_months}\n")
-        for option in OPTIONS:
-            text.append(f"  {MARKS[option]} {option}", style=COLORS[option])
+        end = f"month {d.report.horizon_months}"
+        text.append(" " * 9 + "└" + "─" * width + "\n")
+        text.append(" " * 10 + "month 1" + " " * max(1, width - 7 - len(end)) + end + "\n")
+        for option in sorted(OPTIONS, key=lambda o: d.report.options[o].tco_usd):
+            total = usd0(d.report.options[option].tco_usd)
+            ruled = "" if d.eligible(option) else ", ruled out"
+            text.append(f"  {MARKS[option]} {option}: {total}{ruled}\n", style=COLORS[option])
+        text.append(f"  {OVERLAP} lines overlap\n", style="dim")
         return text
+
+    def on_resize(self) -> None:
+        chart = self.query_one("#chart", Static)
+        chart.update(self._chart(self.size.width - 16))
 
     def _sensitivity(self) -> Text:
         d = self.decision
@@ -161,14 +201,36 @@ class ResultScreen(Screen[None]):
             text.append(f"\nWhat moves the TCO gap ({runner} minus {d.option}) most, low..high\n", style="bold")
             widest = max(r.swing for r in rows) or 1.0
             for r in rows:
-                text.append(f"{r.input:<28}")
+                text.append(f"{assumption_name(r.input, self.bb.k)[:27]:<28}")
                 text.append(bar(r.swing / widest, 24).ljust(24), style="green")
                 text.append(f" ${r.gap_at_low:,.0f} .. ${r.gap_at_high:,.0f}\n")
-        if d.flip_points:
-            text.append("\nFlip points\n", style="bold")
-            for fp in d.flip_points:
-                text.append(f"  {fp.input} {fp.direction} {fp.value:,.6g}: {fp.to}\n")
+        flips = flip_lines(d, self.bb.k)
+        if flips:
+            text.append("\nWhat would change the answer\n", style="bold")
+            for line in flips:
+                text.append(f"  {line}\n")
         return text
+
+    @on(DataTable.RowHighlighted, "#findings-table")
+    def finding_detail(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted finding in full: the reason and its source, wrapped."""
+        f = self.finding_rows[event.cursor_row]
+        k = self.bb.k
+        text = Text()
+        text.append(effect(f).capitalize() + "\n", style="bold")
+        text.append(clean(humanize(f.because, k), 4000) + "\n")
+        text.append(f"Source: {clean(f.source, 4000)}", style="italic")
+        self.query_one("#findings-detail", Static).update(text)
+
+    @on(DataTable.RowHighlighted, "#assumptions-table")
+    def assumption_detail(self, event: DataTable.RowHighlighted) -> None:
+        row = self.assumption_list[event.cursor_row]
+        k = self.bb.k
+        text = Text()
+        text.append(f"{clean(assumption_name(row.name, k))} = {clean(assumption_value(row.name, row.value, k))}\n", style="bold")
+        text.append(f"{row.kind}, as of {row.as_of}\n")
+        text.append(f"Source: {clean(row.source, 4000)}", style="italic")
+        self.query_one("#assumptions-detail", Static).update(text)
 
     @on(OptionList.OptionHighlighted, "#math-list")
     def show_math(self, event: OptionList.OptionHighlighted) -> None:
