@@ -94,10 +94,9 @@ async def test_bad_answer_is_explained_and_nothing_is_lost():
         assert errors and "Input tokens per request: 'lots' is not a number" in errors[-1]
         assert "input_tokens" not in errors[-1]
         assert app.interview.answers == {"use_case": "pilot", "data_must_stay_in_house": False, "daily_requests": 25_000}
-        app.screen.query_one("#answer").value = ""
+        assert app.screen.query_one("#answer").value == ""
         await answer(pilot, "-5")
         assert "must be at least 0" in rendered(list(app.screen.query(".error"))[-1])
-        app.screen.query_one("#answer").value = ""
         await answer(pilot, "800 tokens")
         assert app.interview.answers["input_tokens"] == 800
         assert app.interview.current == "output_tokens"
@@ -313,7 +312,6 @@ async def test_square_brackets_are_shown_literally_and_never_crash():
         assert users == ["Radiology [PHI] [/bold] x"]
         await answer(pilot, "[/]")  # data residency: yes or no
         assert "answer yes or no" in rendered(list(app.screen.query(".error"))[-1])
-        app.screen.query_one("#answer").value = ""
         await answer(pilot, "no")
         await answer(pilot, "[/]")
         errors = [rendered(b) for b in app.screen.query(".error")]

@@ -34,7 +34,7 @@ class Engine:
 
 class BuildBuyApp(App[None]):
     TITLE = "buildbuy"
-    SUB_TITLE = "build or buy, with the money behind it"
+    SUB_TITLE = "build or buy"
     CSS_PATH = ["app.tcss", "dialogs.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True),

@@ -29,7 +29,7 @@ class ResumeScreen(ModalScreen[str]):
             yield Label(literal(self.summary), id="dialog-body")
             with Vertical(id="dialog-buttons"):
                 for index, (choice, label, key) in enumerate(self.choices):
-                    yield Button(f"{label} ({key})", variant="primary" if index == 0 else "default", id=choice)
+                    yield Button(f"{label} ({key})", variant="primary" if index == 0 else "default", id=choice, compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Button).focus()

@@ -19,6 +19,11 @@ TITLES = {
 REVIEW_SHARE = 0.5  # above this share of every option's monthly cost, review is the story
 
 
+def signed_usd(x: float) -> str:
+    """-67120 -> '-$67,120' (never '$-67,120')."""
+    return ("-" if x < 0 else "") + usd0(abs(x))
+
+
 def title(option: str) -> str:
     return TITLES.get(option, option)
 
@@ -81,9 +86,9 @@ def _against_ruled_out(d: Any) -> str:
     return f"The only eligible option, and no dearer than {title(cheapest)} (ruled out) over {months} months."
 
 
-def effect(f: Any) -> str:
+def effect(f: Any, short: bool = False) -> str:
     """A finding's effect in words: 'favours the vendor API (+2)', 'rules out hybrid'."""
-    target = title(f.option) if f.option else "every option"
+    target = (f.option if short else title(f.option)) if f.option else "every option"
     if f.kind == "lean":
         verb = "favours" if f.weight >= 0 else "counts against"
         return f"{verb} {target} ({f.weight:+d})"
@@ -126,7 +131,9 @@ def humanize(text: str, k: Knowledge) -> str:
         name = match.group(0)
         return label_of(k, name).lower() if name in k.answers else name
 
-    text = _ID.sub(label, _RULE_IDS.sub("", text))
+    text = _RULE_IDS.sub("", text)
+    text = re.sub(r" \(([a-z_]+)\)", lambda m: "" if m.group(1) in k.answers else m.group(0), text)  # '(daily_requests)'
+    text = _ID.sub(label, text)
     return text.replace(">=", "≥").replace("<=", "≤")
 
 

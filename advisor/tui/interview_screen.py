@@ -48,7 +48,7 @@ class InterviewScreen(Screen[None]):
         Binding("f2", "answers", "Answers"),
         Binding("f3", "why", "Why?", show=False),
         Binding("ctrl+r", "result", "Result"),
-        Binding("ctrl+t", "app.toggle_panel", "Panel"),
+        Binding("ctrl+t", "app.toggle_panel", "Panel", show=False),
         Binding("up", "cycle(-1)", "Prev choice", show=False),
         Binding("down", "cycle(1)", "Next choice", show=False),
     ]
@@ -69,7 +69,7 @@ class InterviewScreen(Screen[None]):
             with Vertical(id="chat"):
                 yield VerticalScroll(id="transcript")
                 yield Static("", id="progress")
-                yield Input(placeholder="Type an answer, Enter for the default; back, why, answers", id="answer")
+                yield Input(placeholder="Your answer (Enter keeps the default)", id="answer")
             with VerticalScroll(id="side"):
                 yield Static("Leaning", classes="side-title")
                 yield Static("working out the first figures...", id="leaning")
@@ -77,7 +77,7 @@ class InterviewScreen(Screen[None]):
                 yield Static("", id="costs")
                 yield Static("Still defaults", classes="side-title")
                 yield Static("", id="defaults")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.say(
@@ -164,7 +164,8 @@ class InterviewScreen(Screen[None]):
             event.input.value = ""
             return
         except BuildBuyError as exc:
-            self.say(f"✗ {exc.problems[0]}", "error")  # the typed text stays in the box to correct
+            self.say(f"✗ {exc.problems[0]}", "error")  # it quotes what was typed
+            event.input.value = ""
             return
         self.say_answer(name)
         self.bb.save()
@@ -206,7 +207,7 @@ class InterviewScreen(Screen[None]):
         k = self.interview.k
         order = self.interview.order()
         given = sorted(self.interview.answers, key=order.index)
-        rows = [(n, label_of(k, n), show(k.answers[n], self.interview.answers[n])) for n in given]
+        rows = [(n, label_of(k, n), show(k.answers[n], self.interview.answers[n], unit=True)) for n in given]
         if not rows:
             self.say("No answers yet.", "note")
             return

@@ -24,6 +24,7 @@ from advisor.scenario import OPTIONS
 from advisor.money import usd0
 from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
 from advisor.tui.headline import (
+    signed_usd,
     assumption_name,
     assumption_value,
     biggest_warning,
@@ -73,9 +74,9 @@ def recommendation_markdown(d: Decision, k: Knowledge) -> str:
 class ResultScreen(Screen[None]):
     CSS_PATH = "result.tcss"
     BINDINGS = [
-        Binding("s", "save", "Save record"),
+        Binding("s", "save", "Save"),
         Binding("e", "explain", "Explain"),
-        Binding("b", "change", "Change answers"),
+        Binding("b", "change", "Change"),
         Binding("escape", "back", "Back", show=False),
     ]
 
@@ -95,7 +96,7 @@ class ResultScreen(Screen[None]):
         d = self.decision
         yield Header()
         with TabbedContent(id="tabs"):
-            with TabPane("Recommendation", id="tab-recommendation"):
+            with TabPane("Result", id="tab-recommendation"):
                 with VerticalScroll():
                     yield Markdown(recommendation_markdown(d, self.bb.k), id="recommendation")
                     yield Markdown("", id="explanation")
@@ -109,7 +110,7 @@ class ResultScreen(Screen[None]):
             with TabPane("Assumptions", id="tab-assumptions"):
                 yield DataTable(id="assumptions-table", cursor_type="row")
                 yield Static("", id="assumptions-detail", classes="detail")
-            with TabPane("Sensitivity", id="tab-sensitivity"):
+            with TabPane("Risk", id="tab-sensitivity"):
                 with VerticalScroll():
                     yield Static(self._sensitivity(), id="sensitivity")
             with TabPane("Ask", id="tab-chat"):
@@ -119,33 +120,32 @@ class ResultScreen(Screen[None]):
                         "*why vendor-finetune*, *math self-host.gpus*, *compare api self-host*.",
                         classes="chat-note",
                     )
-                yield Input(placeholder="Ask a follow-up question and press Enter", id="chat-input")
-            with TabPane("Show the math", id="tab-math"):
+                yield Input(placeholder="Ask about this decision, Enter sends", id="chat-input")
+            with TabPane("Math", id="tab-math"):
                 with Horizontal():
                     yield OptionList(*[Option(n, id=n) for n in d.report.derivation_names()], id="math-list")
                     yield Static("Pick a figure to see how it was computed.", id="math-detail")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         d = self.decision
         table = self.query_one("#options-table", DataTable)
-        table.add_columns("option", "eligible", "one-time", "monthly", "per request", f"TCO {d.report.horizon_months} mo", "break-even")
+        table.add_columns("option", "monthly", f"{d.report.horizon_months} months", "one-time", "per request", "break-even", "eligible")
         for option in OPTIONS:
             c = d.report.options[option]
             be = "-" if option == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never")
             style = "bold " + COLORS[option] if option == d.option else COLORS[option]
             table.add_row(
                 Text(option + (" ★" if option == d.option else ""), style=style),
-                "yes" if d.eligible(option) else "no: " + ", ".join(d.excluded_by[option]),
-                f"${c.one_time_usd:,.0f}", f"${c.monthly_usd:,.0f}", f"${c.per_request_usd:,.5f}",
-                f"${c.tco_usd:,.0f}", be,
+                usd0(c.monthly_usd), usd0(c.tco_usd), usd0(c.one_time_usd), f"${c.per_request_usd:,.5f}", be,
+                "yes" if d.eligible(option) else "ruled out",
             )
         k = self.bb.k
         findings = self.query_one("#findings-table", DataTable)
         findings.add_columns("effect", "because")
         self.finding_rows = [f for f in d.findings if f.kind != "derive"]
         for f in self.finding_rows:
-            findings.add_row(Text(effect(f)), Text(clean(humanize(f.because, k))))
+            findings.add_row(Text(effect(f, short=True)), Text(clean(humanize(f.because, k))))
         assumptions = self.query_one("#assumptions-table", DataTable)
         assumptions.add_columns("assumption", "value", "kind", "as of", "source")
         self.assumption_list = assumption_rows(d, k)
@@ -180,31 +180,36 @@ class ResultScreen(Screen[None]):
         return text
 
     def on_resize(self) -> None:
-        chart = self.query_one("#chart", Static)
-        chart.update(self._chart(self.size.width - 16))
+        """Charts and bars fit the terminal: nothing is cut at 60 columns."""
+        self.query_one("#chart", Static).update(self._chart(self.size.width - 16))
+        self.query_one("#sensitivity", Static).update(self._sensitivity(self.size.width - 4))
 
-    def _sensitivity(self) -> Text:
+    def _sensitivity(self, width: int = 100) -> Text:
         d = self.decision
+        k = self.bb.k
         unc = d.uncertainty
         text = Text()
         if unc is None:
             return Text("The uncertainty analysis did not run.")
+        bar_width = max(8, min(30, width - 26))
         text.append("Win probability across plausible futures\n", style="bold")
         for option in OPTIONS:
             p = unc.win_probability[option]
             text.append(f"{option:<16}{p * 100:5.1f} % ", style=COLORS[option])
-            text.append(bar(p, 30) + "\n", style=COLORS[option])
-        text.append(f"\n{unc.summary_line()}\n", style="italic")
+            text.append(bar(p, bar_width) + "\n", style=COLORS[option])
+        text.append(f"\n{humanize(unc.summary_line(), k)}\n", style="italic")
         rows = unc.tornado[:10]
         if rows:
             runner = unc.runner_up
-            text.append(f"\nWhat moves the TCO gap ({runner} minus {d.option}) most, low..high\n", style="bold")
+            text.append(f"\nWhat moves the cost gap ({runner} minus {d.option}) most, low..high\n", style="bold")
             widest = max(r.swing for r in rows) or 1.0
+            name_width = 28 if width >= 70 else 18
+            tornado_bar = max(6, min(24, width - name_width - 26))
             for r in rows:
-                text.append(f"{assumption_name(r.input, self.bb.k)[:27]:<28}")
-                text.append(bar(r.swing / widest, 24).ljust(24), style="green")
-                text.append(f" ${r.gap_at_low:,.0f} .. ${r.gap_at_high:,.0f}\n")
-        flips = flip_lines(d, self.bb.k)
+                text.append(f"{assumption_name(r.input, k)[: name_width - 1]:<{name_width}}")
+                text.append(bar(r.swing / widest, tornado_bar).ljust(tornado_bar), style="green")
+                text.append(f" {signed_usd(r.gap_at_low)}..{signed_usd(r.gap_at_high)}\n")
+        flips = flip_lines(d, k)
         if flips:
             text.append("\nWhat would change the answer\n", style="bold")
             for line in flips:
@@ -290,6 +295,7 @@ class ResultScreen(Screen[None]):
         self.query_one(TabbedContent).active = "tab-recommendation"
         box = self.query_one("#explanation", Markdown)
         box.update("## Explanation\n\n*Asking for an explanation...*")
+        self.call_after_refresh(box.scroll_visible, top=True, animate=False)  # where the user looks
         self.explain_worker()
 
     @work(exclusive=True, group="explain", exit_on_error=False)

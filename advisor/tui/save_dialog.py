@@ -52,11 +52,11 @@ class SaveScreen(ModalScreen[SaveChoice | None]):
             yield Input(str(self.folder), id="save-folder", select_on_focus=False)
             with Vertical(id="dialog-buttons"):
                 if self.earlier is not None:
-                    yield Button("Update the saved record", variant="primary", id="update")
-                    yield Button("Write a new record in the folder", id="new")
+                    yield Button("Update the saved record", variant="primary", id="update", compact=True)
+                    yield Button("Write a new record in the folder", id="new", compact=True)
                 else:
-                    yield Button("Save", variant="primary", id="new")
-                yield Button("Cancel (Esc)", id="cancel")
+                    yield Button("Save", variant="primary", id="new", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         if self.earlier is None:
