@@ -676,3 +676,35 @@ def test_overlapping_lines_are_marked_and_never_lost():
     log_rows = line_chart({"api": same, "self-host": tuple(x * 100 for x in same)}, width=30, height=8, log=True)
     api_rows = {i for i, (_, row) in enumerate(log_rows) for char, _ in row if char == "a"}
     assert len(api_rows) > 2  # on a log scale the small line climbs instead of lying flat
+
+
+async def test_side_panel_speaks_in_money_and_labels():
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await answer(pilot, "panel")
+        await answer(pilot, "yes")
+        panel = rendered(app.screen.query_one("#leaning")) + rendered(app.screen.query_one("#defaults"))
+        assert "api  (ruled out)" in panel and "$" in panel
+        assert "daily_requests" not in panel and "Requests a day" in panel
+
+
+async def test_the_explanation_on_screen_is_the_one_saved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(pilot, app)
+        app.screen.query_one("#tabs").active = "tab-options"
+        await pilot.pause()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.screen.explanation is not None)
+        assert app.screen.query_one("#tabs").active == "tab-recommendation"
+        shown = app.screen.query_one("#explanation").source
+        await pilot.press("s")
+        await wait_for(pilot, lambda: screen_name(app) == "SaveScreen")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.saved is not None)
+        record = app.screen.saved.read_text()
+        first_paragraph = app.screen.explanation.text.strip().split("\n")[0][:60]
+    assert first_paragraph and first_paragraph in shown
+    assert "### Explanation" in record

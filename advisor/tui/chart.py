@@ -11,7 +11,7 @@ OVERLAP = "*"
 LOG_RATIO = 20.0  # when the dearest line ends this many times above the cheapest, use a log scale
 
 
-def _usd_short(x: float) -> str:
+def usd_short(x: float) -> str:
     for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(x) >= size:
             return f"${x / size:,.1f}{unit}"
@@ -54,7 +54,7 @@ def line_chart(
             grid[y][x] = (OVERLAP, None) if owner not in (None, option) or char == OVERLAP else (MARKS.get(option, "*"), option)
     rows = []
     for i, row in enumerate(grid):
-        label = _usd_short(value_at(height - 1 - i)) if i in (0, height // 2, height - 1) else ""
+        label = usd_short(value_at(height - 1 - i)) if i in (0, height // 2, height - 1) else ""
         rows.append((label.rjust(8), row))
     return rows
 

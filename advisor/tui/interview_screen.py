@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from advisor.errors import BuildBuyError
 from advisor.interview import Interview, Unclear, label_of, show
-from advisor.tui.chart import COLORS
+from advisor.tui.chart import COLORS, usd_short
 from advisor.tui.dialogs import AnswersScreen
 from advisor.tui.messages import EditAnswer
 from advisor.tui.safe import literal
@@ -71,10 +71,8 @@ class InterviewScreen(Screen[None]):
                 yield Static("", id="progress")
                 yield Input(placeholder="Your answer (Enter keeps the default)", id="answer")
             with VerticalScroll(id="side"):
-                yield Static("Leaning", classes="side-title")
+                yield Static("So far", classes="side-title")
                 yield Static("working out the first figures...", id="leaning")
-                yield Static("Monthly cost so far", classes="side-title")
-                yield Static("", id="costs")
                 yield Static("Still defaults", classes="side-title")
                 yield Static("", id="defaults")
         yield Footer(show_command_palette=False)
@@ -254,22 +252,22 @@ class InterviewScreen(Screen[None]):
         except BuildBuyError as exc:
             self.query_one("#leaning", Static).update(f"(cannot compute yet: {exc.problems[0]})")
             return
+        top = ev.option
+        months = ev.report.horizon_months
         lean = Text()
-        top = ev.ranked[0] if ev.ranked else ev.option
-        others = [ev.scores[o] for o in ev.ranked[1:]]
-        margin = ev.scores[top] - max(others) if others else 0
-        strength = "strongly" if margin >= 4 else "slightly" if margin < 2 else "clearly"
-        lean.append(f"{strength} toward {top}\n", style="bold " + COLORS[top])
-        for option in ev.scores:
-            mark = "▶ " if option == top else "  "
-            status = "" if not ev.excluded[option] else "  (ruled out)"
-            lean.append(f"{mark}{option:<16}{ev.scores[option]:+d}{status}\n", style=COLORS[option] if option == top else "")
-        self.query_one("#leaning", Static).update(lean)
-        costs = Text()
+        lean.append(f"toward {top}\n", style="bold " + COLORS.get(top, ""))
+        lean.append(f"a month / over {months} months\n", style="dim")
         for option, cost in ev.report.options.items():
-            costs.append(f"{option:<16}{f'${cost.monthly_usd:,.0f}':>13}\n", style=COLORS[option])
-        self.query_one("#costs", Static).update(costs)
+            mark = "▶ " if option == top else "  "
+            ruled = ev.excluded.get(option)
+            style = COLORS.get(option, "") if not ruled else "dim strike"
+            lean.append(f"{mark}{option}{'  (ruled out)' if ruled else ''}\n", style=("bold " if option == top else "") + style)
+            lean.append(f"  {usd_short(cost.monthly_usd):>8} / {usd_short(cost.tco_usd):>8}\n", style=style)
+        self.query_one("#leaning", Static).update(lean)
         given = self.interview.given()
-        still = [n for n in self.interview.k.answers if n not in given]
-        self.query_one("#defaults", Static).update(", ".join(still) if still else "none: every answer is yours")
+        still = [label_of(self.interview.k, n) for n in self.interview.asked() if n not in given]
+        self.query_one("#defaults", Static).update(
+            f"{len(still)} answer(s) at their defaults" + (f", next: {', '.join(still[:3])}" if still else "") if still
+            else "none: every answer is yours"
+        )
         self.last_panel_ms = (time.perf_counter() - started) * 1000
