@@ -21,6 +21,7 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
 # is pasted (adjacent `\s*` runs backtracked for minutes on 2,500 spaces).
 _NUMBER = re.compile(r"^\$? ?([+-]?(?:\d[\d,_]*(?:\.\d+)?|\.\d+))(?: ?([kmb])(?![a-z]))? ?(.*)$", re.I)
 _MAX_NUMBER_TEXT = 60
+MAX_TEXT = 200  # the answers model's limit for a name (Answers.use_case)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TRUE = {"y", "yes", "true", "t", "1", "on"}
 _FALSE = {"n", "no", "false", "f", "0", "off"}
@@ -121,6 +122,8 @@ def parse_answer(spec: AnswerSpec, text: str, choices: list[str] | None = None, 
         raw = _CONTROL.sub("", raw).strip()  # escape codes would reach the terminal and the record
         if not raw:
             raise ValueError("must not be empty")
+        if len(raw) > MAX_TEXT:
+            raise ValueError(f"at most {MAX_TEXT} characters, please; that was {len(raw):,}")
         return raw
     value = _with_unit(spec, raw)
     if spec.type == "int":

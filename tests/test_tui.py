@@ -708,3 +708,17 @@ async def test_the_explanation_on_screen_is_the_one_saved(tmp_path, monkeypatch)
         first_paragraph = app.screen.explanation.text.strip().split("\n")[0][:60]
     assert first_paragraph and first_paragraph in shown
     assert "### Explanation" in record
+
+
+async def test_a_huge_paste_is_refused_briefly():
+    from textual import events
+
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#answer").post_message(events.Paste("x" * 1_000_000))
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        error = rendered(list(app.screen.query(".error"))[-1])
+        assert "at most 200 characters" in error and len(error) < 200
+        assert app.interview.answers == {}
