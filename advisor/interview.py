@@ -283,6 +283,8 @@ class Interview:
                 raise Unclear(f"{label}: {exc}", exc.suggestion) from None
             except ValueError as exc:
                 raise InputError(f"{label}: {self._explain(name, text, str(exc))}") from None
+            if name == "api_model" and isinstance(value, str):
+                value = value.lower()  # model ids are lower case: 'GPT-4o' means gpt-4o
         else:
             value = self.default_for_current()
         trial = {**self.answers, name: value}

@@ -176,3 +176,9 @@ def test_numbers_are_shown_without_exponents(k):
     assert show(k.answers["peak_to_average"], 2.5, unit=True) == "2.5x"
     assert show(k.answers["cost_per_review"], 20.0, unit=True) == "$20"
     assert show(k.answers["api_accuracy"], 85.0) == "85 %"
+
+
+def test_model_ids_ignore_case(k):
+    iv = Interview(k)
+    iv.jump_to("api_model")
+    assert iv.answer("GPT-4o-mini") == ("api_model", "gpt-4o-mini")
