@@ -722,3 +722,13 @@ async def test_a_huge_paste_is_refused_briefly():
         error = rendered(list(app.screen.query(".error"))[-1])
         assert "at most 200 characters" in error and len(error) < 200
         assert app.interview.answers == {}
+
+
+def test_jargon_is_explained_in_one_line():
+    from advisor.tui.headline import glossary
+
+    assert glossary("finetune_method", "lora") == [
+        "LoRA: fine-tuning that trains a small add-on instead of the whole model, which is much cheaper."
+    ]
+    assert glossary("ml_engineers", "1 FTE")[0].startswith("FTE: full-time equivalent")
+    assert glossary("gpu", "h100") == []

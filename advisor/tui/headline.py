@@ -154,6 +154,20 @@ def assumption_value(name: str, value: Any, k: Knowledge) -> str:
     return str(value)
 
 
+GLOSSARY = {
+    "lora": "LoRA: fine-tuning that trains a small add-on instead of the whole model, which is much cheaper.",
+    "fte": "FTE: full-time equivalent; half a person's time is 0.5 FTE.",
+    "token": "Token: the unit vendors bill by, about three quarters of a word.",
+    "peak": "Peak-to-average: how much busier the busiest hour is than an average hour.",
+}
+
+
+def glossary(*texts: object) -> list[str]:
+    """One-line explanations of the jargon in `texts`, each once."""
+    joined = " ".join(str(t) for t in texts).lower()
+    return [line for word, line in GLOSSARY.items() if re.search(rf"\b{word}", joined)]
+
+
 def flip_lines(d: Any, k: Knowledge) -> list[str]:
     """What would change the answer, one line per flip point, with units."""
     lines = []

@@ -24,6 +24,7 @@ from advisor.scenario import OPTIONS
 from advisor.money import usd0
 from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
 from advisor.tui.headline import (
+    glossary,
     signed_usd,
     assumption_name,
     assumption_value,
@@ -233,8 +234,13 @@ class ResultScreen(Screen[None]):
         k = self.bb.k
         text = Text()
         text.append(f"{clean(assumption_name(row.name, k))} = {clean(assumption_value(row.name, row.value, k))}\n", style="bold")
+        figure = k.figures.get(row.name)
+        if figure is not None and figure.meaning:
+            text.append(clean(figure.meaning, 4000) + "\n")
         text.append(f"{row.kind}, as of {row.as_of}\n")
         text.append(f"Source: {clean(row.source, 4000)}", style="italic")
+        for line in glossary(row.name, row.value):
+            text.append(f"\n{line}", style="dim")
         self.query_one("#assumptions-detail", Static).update(text)
 
     @on(OptionList.OptionHighlighted, "#math-list")
