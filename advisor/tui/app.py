@@ -162,6 +162,13 @@ class BuildBuyApp(App[None]):
         self.call_after_refresh(self._panel_after_resume)
 
     # --- app-wide actions (keys and the command palette) --------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the result is computed only quitting works: the progress dialog stays on top,
+        so it can be taken down when the result arrives."""
+        if self.computing and action != "quit":
+            return False
+        return True
+
     def action_help(self) -> None:
         from advisor.tui.help_screen import HelpScreen
 
