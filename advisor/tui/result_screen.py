@@ -20,8 +20,8 @@ from advisor.assumptions import assumption_rows
 from advisor.decide import Decision
 from advisor.errors import BuildBuyError
 from advisor.knowledge import Knowledge
-from advisor.scenario import OPTIONS
 from advisor.money import usd0
+from advisor.scenario import OPTIONS
 from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
 from advisor.tui.headline import (
     glossary,
