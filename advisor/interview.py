@@ -76,7 +76,7 @@ def _with_unit(spec: AnswerSpec, text: str) -> float:
     value, rest = _quantity(text)
     if not rest:
         if spec.unit == "%" and 0 < value < 1:
-            raise DidYouMean(f"did you mean {value * 100:g} %? Enter y for {value * 100:g} %, or type {value:g}% to keep it", f"{value * 100:g}")
+            raise DidYouMean(f"did you mean {value * 100:g} %? Type {value:g}% to keep {value:g} %", f"{value * 100:g}")
         return value
     known = _UNITS.get(spec.unit, {})
     if rest in known:

@@ -83,3 +83,25 @@ def test_result_tab(snap_compare, size, tab):
 
 def test_result_screen_120x40(snap_compare):
     assert snap_compare(_app(), terminal_size=(120, 40), run_before=_to_result)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_finished_interview_offer(snap_compare, size):
+    path = session_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = {"schema": "buildbuy.session/1", "saved": "2026-11-30T10:00:00", "finished": True,
+             "answers": {"use_case": "discharge summaries", "daily_requests": 150000}}
+    path.write_text(json.dumps(saved))
+    assert snap_compare(_app(), terminal_size=size, run_before=_engine_ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_save_dialog(snap_compare, size, monkeypatch):
+    monkeypatch.chdir("/")  # the folder shown is <current project>/docs/decisions: keep it stable
+
+    async def save(pilot) -> None:
+        await _to_result(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=save)

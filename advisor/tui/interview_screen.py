@@ -158,7 +158,7 @@ class InterviewScreen(Screen[None]):
             name, _ = self.interview.answer(text)
         except Unclear as exc:
             self.pending = exc.suggestion
-            self.say(f"? {exc.problems[0]}", "error")
+            self.say(f"? {exc.problems[0]}, or y for {exc.suggestion} %.", "error")
             event.input.value = ""
             return
         except BuildBuyError as exc:
