@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -222,6 +223,9 @@ async def test_save_record_from_the_result_screen(tmp_path, monkeypatch):
         await wait_for(pilot, lambda: screen_name(app) == "ResultScreen" and app.screen.saved is not None)
         saved = app.screen.saved
         assert saved.parent == folder and saved.read_text().startswith("---\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        assert saved.stat().st_mode & 0o777 == 0o666 & ~umask  # a normal file, not 0600
         await pilot.press("s")  # again, nothing changed: no second record, a message where it is
         await pilot.pause()
         assert screen_name(app) == "ResultScreen"

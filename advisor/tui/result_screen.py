@@ -4,6 +4,7 @@ sensitivity and "show the math", in tabs; `s` saves the record, `e` explains."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,17 @@ if TYPE_CHECKING:
 def escape_markdown(text: str) -> str:
     """User text shown as text: no HTML, links or emphasis sneak in."""
     return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|" else c for c in text)
+
+
+def normal_mode(path: Path) -> None:
+    """A record is a document for the team: readable as any new file is (the umask decides),
+    not 0600 as the temporary file it was written through. Harmless once record_io does it."""
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        path.chmod(0o666 & ~umask)
+    except OSError:
+        pass  # the record is written; its mode is a nicety
 
 
 def recommendation_markdown(d: Decision, k: Knowledge) -> str:
@@ -291,6 +303,7 @@ class ResultScreen(Screen[None]):
         except BuildBuyError as exc:
             self.notify(exc.problems[0], title="Not saved", severity="error", timeout=15)
             return
+        normal_mode(path)
         self.saved = path
         self.bb.last_record, self.bb.last_record_key = path, key
         self.bb.save()
