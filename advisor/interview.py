@@ -14,65 +14,171 @@ from advisor.knowledge import AnswerSpec, Knowledge
 from advisor.scenario import Scenario, build_scenario
 
 SECTIONS = ("workload", "data", "compliance", "change", "quality", "team", "costs")
+# Asked right after the name: whether data may leave the house decides which later questions matter.
+EARLY = ("use_case", "data_must_stay_in_house")
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
-_NUMBER = re.compile(r"^\s*\$?\s*([+-]?\d+(?:[.,_]\d+)*(?:\.\d+)?)\s*([kmb]?)\s*(%?)\s*$", re.I)
+# Single optional spaces only, on whitespace-collapsed text of bounded length: linear time whatever
+# is pasted (adjacent `\s*` runs backtracked for minutes on 2,500 spaces).
+_NUMBER = re.compile(r"^\$? ?([+-]?(?:\d[\d,_]*(?:\.\d+)?|\.\d+))(?: ?([kmb])(?![a-z]))? ?(.*)$", re.I)
+_MAX_NUMBER_TEXT = 60
+MAX_TEXT = 200  # the answers model's limit for a name (Answers.use_case)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _TRUE = {"y", "yes", "true", "t", "1", "on"}
 _FALSE = {"n", "no", "false", "f", "0", "off"}
+# Units a person may type after a number, per unit the app shows, with the factor to apply.
+_UNITS: dict[str, dict[str, float]] = {
+    "requests/day": {"requests": 1, "request": 1, "requests/day": 1, "requests a day": 1, "a day": 1, "/day": 1,
+                     "per day": 1, "req/day": 1, "requests per day": 1, "rpd": 1},
+    "tokens/request": {"tokens": 1, "token": 1, "tokens/request": 1, "tok": 1, "tokens per request": 1},
+    "x": {"x": 1, "times": 1, "×": 1},
+    "%": {"%": 1, "percent": 1, "pct": 1},
+    "USD": {"usd": 1, "dollars": 1, "dollar": 1, "$": 1},
+    "FTE": {"fte": 1, "ftes": 1, "engineers": 1, "engineer": 1, "people": 1, "person": 1},
+    "examples": {"examples": 1, "example": 1},
+    "months": {"months": 1, "month": 1, "mo": 1, "years": 12, "year": 12, "yr": 12, "yrs": 12, "y": 12},
+}
+
+
+class DidYouMean(ValueError):
+    """A value that is valid but probably not what was meant (0.9 for a percentage)."""
+
+    def __init__(self, message: str, suggestion: str) -> None:
+        super().__init__(message)
+        self.suggestion = suggestion
+
+
+def _quantity(text: str) -> tuple[float, str]:
+    """A number and the words after it: '1.5M' -> (1500000, ''), '800 tokens' -> (800, 'tokens')."""
+    collapsed = " ".join(text.split())
+    shown = collapsed if len(collapsed) <= 30 else collapsed[:29] + "…"
+    if len(collapsed) > _MAX_NUMBER_TEXT:
+        raise ValueError(f"{shown!r} is too long to be a number")
+    match = _NUMBER.match(collapsed)
+    if not match:
+        raise ValueError(f"{shown!r} is not a number (try 150k, 1.5M, $2.50, 10%)")
+    digits, suffix, rest = match.groups()
+    if "," in digits and re.search(r",\d{1,2}$", digits):
+        raise ValueError(f"{shown!r}: use a dot for decimals")
+    value = float(digits.replace(",", "").replace("_", ""))
+    return value * _SUFFIX.get((suffix or "").lower(), 1.0), rest.strip().lower()
 
 
 def parse_number(text: str) -> float:
     """'150k' -> 150000, '1.5M' -> 1500000, '$2.50' -> 2.5, '10%' -> 10, '1,000' -> 1000."""
-    match = _NUMBER.match(text)
-    if not match:
-        raise ValueError(f"{text.strip()!r} is not a number (try 150k, 1.5M, $2.50, 10%)")
-    digits, suffix, _ = match.groups()
-    if "," in digits and re.search(r",\d{1,2}$", digits):
-        raise ValueError(f"{text.strip()!r}: use a dot for decimals")
-    value = float(digits.replace(",", "").replace("_", ""))
-    return value * _SUFFIX.get(suffix.lower(), 1.0)
+    value, rest = _quantity(text)
+    if rest not in {"", "%"}:
+        raise ValueError(f"{' '.join(text.split())[:30]!r} is not a number (try 150k, 1.5M, $2.50, 10%)")
+    return value
 
 
-def parse_answer(spec: AnswerSpec, text: str) -> Any:
-    """Turn what a person typed into a typed value, or raise ValueError with a one-line reason."""
+def _with_unit(spec: AnswerSpec, text: str) -> float:
+    """A number with the unit the question shows (or a known variant), converted to that unit."""
+    value, rest = _quantity(text)
+    if not rest:
+        if spec.unit == "%" and 0 < value < 1:
+            raise DidYouMean(f"did you mean {value * 100:g} %? Type {value:g}% to keep {value:g} %", f"{value * 100:g}")
+        return value
+    known = _UNITS.get(spec.unit, {})
+    if rest in known:
+        return value * known[rest]
+    allowed = spec.unit if spec.unit else "a plain number"
+    raise ValueError(f"{rest!r} is not a unit here; answer in {allowed}")
+
+
+def _pick(raw: str, choices: list[str], preferred: object = None) -> str:
+    """A choice by number, name or unambiguous start, ignoring case, spaces and dashes."""
+    def squash(x: str) -> str:
+        return re.sub(r"[\s_-]", "", x.lower())
+
+    if raw.isdigit() and 1 <= int(raw) <= len(choices):
+        return choices[int(raw) - 1]
+    typed = squash(raw)
+    exact = [c for c in choices if squash(c) == typed]
+    if exact:
+        return exact[0]
+    matches = [c for c in choices if squash(c).startswith(typed)] if typed else []
+    if len(matches) == 1:
+        return matches[0]
+    if preferred in matches:  # 'H100' means the H100 already proposed, not 'which H100?'
+        return str(preferred)
+    listed = ", ".join(f"{i}. {c}" for i, c in enumerate(choices, 1))
+    raise ValueError(f"pick one of {listed}")
+
+
+def parse_answer(spec: AnswerSpec, text: str, choices: list[str] | None = None, preferred: object = None) -> Any:
+    """Turn what a person typed into a typed value, or raise ValueError with a one-line reason.
+    `choices` lists the allowed values of a text answer that has a fixed set (GPUs, providers)."""
     raw = text.strip()
     if spec.type == "bool":
-        low = raw.lower()
+        low = " ".join(raw.lower().split())
         if low in _TRUE:
             return True
         if low in _FALSE:
             return False
         raise ValueError("answer yes or no")
-    if spec.type == "choice":
-        if raw.isdigit() and 1 <= int(raw) <= len(spec.choices):
-            return spec.choices[int(raw) - 1]
-        matches = [c for c in spec.choices if c.startswith(raw.lower())] if raw else []
-        if raw.lower() in spec.choices:
-            return raw.lower()
-        if len(matches) == 1:
-            return matches[0]
-        listed = ", ".join(f"{i}. {c}" for i, c in enumerate(spec.choices, 1))
-        raise ValueError(f"pick one of {listed}")
+    if spec.type == "choice" or choices:
+        return _pick(" ".join(raw.split())[:100], list(spec.choices or choices or []), preferred)
     if spec.type == "str":
+        raw = _CONTROL.sub("", raw).strip()  # escape codes would reach the terminal and the record
         if not raw:
             raise ValueError("must not be empty")
+        if len(raw) > MAX_TEXT:
+            raise ValueError(f"at most {MAX_TEXT} characters, please; that was {len(raw):,}")
         return raw
-    value = parse_number(raw)
+    value = _with_unit(spec, raw)
     if spec.type == "int":
         if value != int(value):
-            raise ValueError(f"{raw!r} must be a whole number")
+            raise ValueError(f"{' '.join(raw.split())[:30]!r} must be a whole number")
         return int(value)
     return float(value)
 
 
-def show(spec: AnswerSpec, value: Any) -> str:
-    """A value the way a person would type it back."""
+def label_of(k: Knowledge, name: str) -> str:
+    """The name a person reads for an answer: its label, never the internal id."""
+    spec = k.answers.get(name)
+    return spec.label if spec is not None and spec.label else name.replace("_", " ").capitalize()
+
+
+def number(value: float) -> str:
+    """1000000000 -> '1,000,000,000'; 2.5 -> '2.5'; never '1e+09'."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,.4f}".rstrip("0").rstrip(".")
+
+
+def show(spec: AnswerSpec, value: Any, *, unit: bool = False) -> str:
+    """A value the way a person would type it back; with `unit`, as they would say it."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if spec.type == "int":
-        return f"{int(value):,}"
-    if isinstance(value, float):
-        return f"{value:,.6g}" + (" %" if spec.unit == "%" else "")
+    if isinstance(value, (int, float)):
+        text = number(value)
+        if spec.unit == "%":
+            return f"{text} %"
+        if not unit or not spec.unit:
+            return text
+        if spec.unit == "USD":
+            return f"${text}"
+        if spec.unit == "x":
+            return f"{text}x"
+        return f"{text} {spec.unit}"
     return str(value)
+
+
+class Unclear(InputError):
+    """An answer that needs a yes before it is taken; `suggestion` is what yes means."""
+
+    def __init__(self, problem: str, suggestion: str) -> None:
+        super().__init__(problem)
+        self.suggestion = suggestion
+
+
+def _reason(problem: str, name: str, shown: str) -> str:
+    """'answers.daily_requests = -5: must be at least 0' -> '-5 is not allowed: must be at least 0'."""
+    _, _, reason = problem.partition(": ")
+    reason = reason or problem
+    if f"answers.{name}" not in problem:  # a problem of a combination (GPU at provider): keep it whole
+        return problem.removeprefix("answers.")
+    return f"{shown} is not allowed: {reason}"
 
 
 @dataclass
@@ -86,6 +192,7 @@ class Interview:
     finished: bool = False
     accepted_defaults: set[str] = field(default_factory=set)  # answered with Enter: still assumptions
     prefilled: dict[str, Any] = field(default_factory=dict)  # from a description, until confirmed
+    dropped: list[str] = field(default_factory=list)  # saved answers that no longer validate (not saved)
 
     def __post_init__(self) -> None:
         if self.current is None and not self.finished:
@@ -94,7 +201,26 @@ class Interview:
     # --- order and skipping ---------------------------------------------------------------
     def order(self) -> list[str]:
         names = list(self.k.answers)
-        return sorted(names, key=lambda n: (SECTIONS.index(self.k.answers[n].section), names.index(n)))
+        early = [n for n in EARLY if n in names]
+        rest = sorted(
+            (n for n in names if n not in early),
+            key=lambda n: (SECTIONS.index(self.k.answers[n].section), names.index(n)),
+        )
+        return early + rest
+
+    def choices(self, name: str) -> list[str]:
+        """The allowed values of a question: its choices, or the GPUs and providers on offer."""
+        spec = self.k.answers[name]
+        if spec.choices:
+            return list(spec.choices)
+        if name == "gpu":
+            return sorted({o.gpu for o in self.k.gpu_offers})
+        if name == "gpu_provider":
+            return self.choices_for_gpu(str(self.effective().get("gpu")))
+        return []
+
+    def choices_for_gpu(self, gpu: str) -> list[str]:
+        return sorted({o.provider for o in self.k.gpu_offers if o.gpu == gpu})
 
     def effective(self) -> dict[str, Any]:
         values = {n: s.default for n, s in self.k.answers.items()}
@@ -153,19 +279,32 @@ class Interview:
         assert self.current is not None
         name, spec = self.current, self.spec()
         took_default = not text.strip() and name not in self.answers and name not in self.prefilled
+        label = label_of(self.k, name)
         if text.strip():
+            choices = self.choices(name) if spec.type == "str" else None
             try:
-                value = parse_answer(spec, text)
+                value = parse_answer(spec, text, choices, self.default_for_current())
+            except DidYouMean as exc:
+                raise Unclear(f"{label}: {exc}", exc.suggestion) from None
             except ValueError as exc:
-                raise InputError(f"{name}: {exc}") from None
+                raise InputError(f"{label}: {self._explain(name, text, str(exc))}") from None
+            if name == "api_model" and isinstance(value, str):
+                value = value.lower()  # model ids are lower case: 'GPT-4o' means gpt-4o
         else:
             value = self.default_for_current()
         trial = {**self.answers, name: value}
+        if name == "gpu" and self.k.offer(str(value), str(self.effective()["gpu_provider"])) is None:
+            trial.pop("gpu_provider", None)  # a GPU this provider does not rent: ask the provider again
+            if self.k.offer(str(value), str(self.k.answers["gpu_provider"].default)) is None:
+                trial["gpu_provider"] = self.choices_for_gpu(str(value))[0]
         try:
             build_scenario(trial, self.k)
         except InputError as exc:
             mine = [p for p in exc.problems if f"answers.{name}" in p] or exc.problems
-            raise InputError(mine[0].removeprefix("answers.")) from None
+            raise InputError(f"{label}: {_reason(mine[0], name, show(spec, value, unit=True))}") from None
+        if "gpu_provider" not in trial:
+            self.answers.pop("gpu_provider", None)
+            self.accepted_defaults.discard("gpu_provider")
         self.answers[name] = value
         if took_default:
             self.accepted_defaults.add(name)
@@ -177,6 +316,16 @@ class Interview:
         self.current = self._next_unanswered()
         self.finished = self.current is None
         return name, value
+
+    def _explain(self, name: str, text: str, reason: str) -> str:
+        """A provider that does not rent the chosen GPU says which GPUs it does rent."""
+        if name != "gpu_provider":
+            return reason
+        typed = " ".join(text.lower().split())
+        elsewhere = sorted({o.gpu for o in self.k.gpu_offers if o.provider == typed})
+        if elsewhere:
+            return f"{typed} does not rent the {self.effective().get('gpu')}; it rents {', '.join(elsewhere)}. {reason}"
+        return reason
 
     def back(self) -> str | None:
         """Return to the question before the current one; its answer stays as the default."""
@@ -217,10 +366,12 @@ class Interview:
         """Rebuild from a saved session; answers that no longer validate are dropped, not fatal."""
         answers = {n: v for n, v in dict(data.get("answers", {})).items() if n in k.answers}
         good: dict[str, Any] = {}
+        dropped: list[str] = []
         for name, value in answers.items():
             try:
                 build_scenario({**good, name: value}, k)
             except InputError:
+                dropped.append(name)
                 continue
             good[name] = value
         history = [n for n in data.get("history", []) if n in good]
@@ -230,7 +381,7 @@ class Interview:
         defaults = {n for n in data.get("accepted_defaults", []) if n in good}
         raw = data.get("prefilled")
         prefilled = {n: v for n, v in raw.items() if n in k.answers and _valid(k, n, v)} if isinstance(raw, dict) else {}
-        interview = cls(k, good, history, current, bool(data.get("finished")), defaults, prefilled)
+        interview = cls(k, good, history, current, bool(data.get("finished")), defaults, prefilled, dropped)
         if interview.current is None and not interview.finished:
             interview.current = interview._next_unanswered()
             interview.finished = interview.current is None

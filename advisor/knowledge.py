@@ -64,6 +64,7 @@ class AnswerSpec(_Sourced):
     question: str
     why: str
     help: str = ""
+    label: str = ""  # what a person reads where the answer is listed: "Requests a day", not daily_requests
     unit: str = ""
     low: Number | None = None
     high: Number | None = None

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def _run(app: Any) -> None:
+    app.run()
+
 
 def run_tui() -> int:
+    """Run the app; an unexpected crash (Textual prints its traceback) exits non-zero."""
     from advisor.tui.app import make_app
 
-    make_app().run()
-    return 0
+    app = make_app()
+    _run(app)
+    return app.return_code or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.errors import InputError
-from advisor.interview import Interview, parse_answer, parse_number
+from advisor.interview import Interview, Unclear, parse_answer, parse_number
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,8 @@ def test_choices_by_number_name_or_prefix(k):
 
 def test_questions_come_in_section_order_and_skip_what_cannot_matter(k):
     iv = Interview(k)
-    sections = [k.answers[n].section for n in iv.order()]
+    assert iv.order()[:2] == ["use_case", "data_must_stay_in_house"]  # residency decides what else matters
+    sections = [k.answers[n].section for n in iv.order()[2:]]
     assert sections == sorted(sections, key=["workload", "data", "compliance", "change", "quality", "team", "costs"].index)
     assert "review_rate_finetuned" not in iv.asked()  # nobody reviews API outputs by default
     iv.answers["data_must_stay_in_house"] = True
@@ -48,14 +49,15 @@ def test_questions_come_in_section_order_and_skip_what_cannot_matter(k):
 def test_bad_answer_keeps_everything(k):
     iv = Interview(k)
     iv.answer("x")
-    with pytest.raises(InputError, match=r"^daily_requests = -5: must be at least 0$"):
+    iv.answer("no")
+    with pytest.raises(InputError, match=r"^Requests a day: -5 requests/day is not allowed: must be at least 0$"):
         iv.answer("-5")
-    assert iv.current == "daily_requests" and iv.answers == {"use_case": "x"}
+    assert iv.current == "daily_requests" and iv.answers == {"use_case": "x", "data_must_stay_in_house": False}
 
 
 def test_back_then_answer_continues_where_you_were(k):
     iv = Interview(k)
-    for text in ("x", "20k", "900", "300"):
+    for text in ("x", "no", "20k", "900", "300"):
         iv.answer(text)
     assert iv.current == "peak_to_average"
     assert iv.back() == "output_tokens"
@@ -88,13 +90,13 @@ def test_enter_on_a_default_keeps_it_an_assumption(k):
     iv = Interview(k)
     iv.answer("named")
     iv.answer("")
-    assert "daily_requests" in iv.scenario().defaulted
+    assert "data_must_stay_in_house" in iv.scenario().defaulted
     assert "use_case" not in iv.scenario().defaulted
 
 
 def test_round_trip_through_a_saved_session(k):
     iv = Interview(k)
-    for text in ("saved", "70k", ""):
+    for text in ("saved", "no", "70k", ""):
         iv.answer(text)
     again = Interview.from_dict(k, iv.to_dict())
     assert again.answers == iv.answers and again.current == iv.current
@@ -104,4 +106,79 @@ def test_round_trip_through_a_saved_session(k):
 def test_a_session_with_bad_values_keeps_the_good_ones(k):
     again = Interview.from_dict(k, {"answers": {"use_case": "x", "daily_requests": -4, "nonsense": 1}, "current": "zzz"})
     assert again.answers == {"use_case": "x"}
-    assert again.current == "daily_requests"
+    assert again.current == "data_must_stay_in_house"
+    assert again.dropped == ["daily_requests"]
+
+
+def test_control_characters_never_reach_an_answer(k):
+    assert parse_answer(k.answers["use_case"], "claims\x1b]0;pwned\x07 triage\x1b[2J") == "claims]0;pwned triage[2J"
+    with pytest.raises(ValueError):
+        parse_answer(k.answers["use_case"], "\x1b\x07")
+
+
+@pytest.mark.parametrize(
+    "name, text, value",
+    [
+        ("peak_to_average", "3x", 3.0), ("peak_to_average", "3 times", 3.0), ("input_tokens", "800 tokens", 800),
+        ("horizon_months", "3 years", 36), ("horizon_months", "18 months", 18), ("daily_requests", "150k requests", 150_000),
+        ("cost_per_review", "$4", 4.0), ("cost_per_review", "4 USD", 4.0), ("api_accuracy", "72 %", 72.0),
+        ("api_accuracy", "0.9%", 0.9), ("ml_engineers", "1.5 FTE", 1.5), ("labeling_task", "EXPERT", "expert"),
+    ],
+)
+def test_units_the_app_shows_are_accepted_back(k, name, text, value):
+    assert parse_answer(k.answers[name], text) == value
+
+
+def test_a_wrong_unit_names_what_is_allowed(k):
+    with pytest.raises(ValueError, match="'years' is not a unit here; answer in tokens/request"):
+        parse_answer(k.answers["input_tokens"], "3 years")
+
+
+def test_a_fraction_for_a_percentage_asks_first(k):
+    iv = Interview(k)
+    iv.jump_to("api_accuracy")
+    with pytest.raises(Unclear, match="did you mean 90 %") as caught:
+        iv.answer("0.9")
+    assert caught.value.suggestion == "90"
+    assert "api_accuracy" not in iv.answers
+
+
+def test_gpu_and_provider_as_people_type_them(k):
+    iv = Interview(k)
+    iv.jump_to("gpu")
+    assert iv.answer("H100") == ("gpu", "h100-pcie")  # the H100 proposed, not 'which one?'
+    iv.jump_to("gpu")
+    assert iv.answer("H100 SXM") == ("gpu", "h100-sxm")
+    iv.jump_to("gpu_provider")
+    assert iv.answer("AWS") == ("gpu_provider", "aws")
+    iv.jump_to("gpu")
+    iv.answer("h100-pcie")  # aws does not rent it: the provider is asked again
+    assert "gpu_provider" not in iv.answers
+    iv.jump_to("gpu_provider")
+    with pytest.raises(InputError, match="aws does not rent the h100-pcie; it rents h100-sxm"):
+        iv.answer("aws")
+
+
+def test_pasted_whitespace_is_parsed_at_once(k):
+    import time
+
+    started = time.perf_counter()
+    for text in ("5" + " " * 2500 + "x", " " * 2500, "1" + " 1" * 2000, "$" + " " * 3000 + "5k" + " " * 3000 + "%"):
+        with pytest.raises(ValueError):
+            parse_answer(k.answers["daily_requests"], text)
+    assert time.perf_counter() - started < 0.5
+
+
+def test_numbers_are_shown_without_exponents(k):
+    from advisor.interview import show
+
+    assert show(k.answers["daily_requests"], 1_000_000_000, unit=True) == "1,000,000,000 requests/day"
+    assert show(k.answers["peak_to_average"], 2.5, unit=True) == "2.5x"
+    assert show(k.answers["cost_per_review"], 20.0, unit=True) == "$20"
+    assert show(k.answers["api_accuracy"], 85.0) == "85 %"
+
+
+def test_model_ids_ignore_case(k):
+    iv = Interview(k)
+    iv.jump_to("api_model")
+    assert iv.answer("GPT-4o-mini") == ("api_model", "gpt-4o-mini")

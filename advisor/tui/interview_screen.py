@@ -14,10 +14,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from advisor.errors import BuildBuyError
-from advisor.interview import Interview, show
-from advisor.tui.chart import COLORS
+from advisor.interview import Interview, Unclear, label_of, show
+from advisor.tui.chart import COLORS, usd_short
 from advisor.tui.dialogs import AnswersScreen
 from advisor.tui.messages import EditAnswer
+from advisor.tui.safe import literal
 
 if TYPE_CHECKING:
     from advisor.tui.app import BuildBuyApp
@@ -27,7 +28,8 @@ class Bubble(Static):
     """One message in the transcript. Answers remember their question, so a click edits them."""
 
     def __init__(self, content: Any, kind: str, answer_of: str | None = None) -> None:
-        super().__init__(content, classes=f"bubble {kind}")
+        # Plain strings here carry user text (answers, errors that quote them): never markup.
+        super().__init__(literal(content, 4000) if isinstance(content, str) else content, classes=f"bubble {kind}")
         self.answer_of = answer_of
         if answer_of:
             self.tooltip = "Click to change this answer"
@@ -44,9 +46,10 @@ class InterviewScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+b", "back", "Back"),
         Binding("f2", "answers", "Answers"),
-        Binding("f1", "why", "Why?"),
+        Binding("f3", "why", "Why?", show=False),
         Binding("ctrl+r", "result", "Result"),
         Binding("ctrl+d", "describe", "Describe"),
+        Binding("ctrl+t", "app.toggle_panel", "Panel", show=False),
         Binding("up", "cycle(-1)", "Prev choice", show=False),
         Binding("down", "cycle(1)", "Next choice", show=False),
     ]
@@ -55,6 +58,7 @@ class InterviewScreen(Screen[None]):
         super().__init__()
         self.interview = interview
         self.last_panel_ms = 0.0
+        self.pending: str | None = None  # what "y" means after a did-you-mean question
 
     @property
     def bb(self) -> BuildBuyApp:
@@ -66,15 +70,13 @@ class InterviewScreen(Screen[None]):
             with Vertical(id="chat"):
                 yield VerticalScroll(id="transcript")
                 yield Static("", id="progress")
-                yield Input(placeholder="Type an answer, Enter for the default; back, why, answers", id="answer")
+                yield Input(placeholder="Your answer (Enter keeps the default)", id="answer")
             with VerticalScroll(id="side"):
-                yield Static("Leaning", classes="side-title")
+                yield Static("So far", classes="side-title")
                 yield Static("working out the first figures...", id="leaning")
-                yield Static("Monthly cost so far", classes="side-title")
-                yield Static("", id="costs")
                 yield Static("Still defaults", classes="side-title")
                 yield Static("", id="defaults")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.say(
@@ -89,7 +91,7 @@ class InterviewScreen(Screen[None]):
         for name in self.interview.history:  # a resumed session shows what was already answered
             self.say(f"{self.interview.k.answers[name].question}", "question-old")
             self.say_answer(name)
-        self.ask()
+        self.ask(compute=False)
         self.query_one(Input).focus()
 
     # --- transcript ----------------------------------------------------------------------
@@ -100,27 +102,34 @@ class InterviewScreen(Screen[None]):
 
     def say_answer(self, name: str) -> None:
         value = self.interview.answers.get(name)
-        self.say(show(self.interview.k.answers[name], value), "user", answer_of=name)
+        self.say(show(self.interview.k.answers[name], value, unit=True), "user", answer_of=name)
 
-    def ask(self) -> None:
+    def ask(self, compute: bool = True) -> None:
+        """Ask the current question; with none left, compute the result (unless just opened)."""
         iv = self.interview
         self.query_one("#progress", Static).update(iv.progress())
+        self.query_one(Input).value = ""
         if iv.current is None:
-            self.say("That is every question. Working out the recommendation...", "note")
-            self.bb.show_result(iv)
+            if compute:
+                self.say("That is every question. Working out the recommendation...", "note")
+                self.bb.show_result(iv)
+            else:
+                self.say("Every question is answered. Press Enter for the result, or F2 to change an answer.", "note")
             return
         spec = iv.spec()
         text = Text()
         text.append(spec.question, style="bold")
         text.append(f"\n{spec.why}", style="italic")
-        if spec.choices:
-            text.append("\n" + "   ".join(f"{i}. {c}" for i, c in enumerate(spec.choices, 1)))
-        default = show(spec, iv.default_for_current())
-        unit = f" {spec.unit}" if spec.unit and spec.unit != "%" else ""
+        choices = iv.choices(iv.current)
+        if choices:
+            text.append("\n" + "   ".join(f"{i}. {c}" for i, c in enumerate(choices, 1)))
+        elif spec.type == "bool":
+            text.append("\nyes or no")
+        default = show(spec, iv.default_for_current(), unit=True)
         if iv.current in iv.prefilled and iv.current not in iv.answers:
-            text.append(f"\nFrom your description: {default}{unit}  (Enter to confirm, or type a new answer)", style="bold")
+            text.append(f"\nFrom your description: {default}  (Enter to confirm, or type a new answer)", style="bold")
         else:
-            text.append(f"\nDefault: {default}{unit}  (Enter to accept)", style="dim")
+            text.append(f"\nDefault: {default}  (Enter to accept)", style="dim")
         self.say(text, "question")
         self.query_one(Input).value = ""
 
@@ -144,12 +153,25 @@ class InterviewScreen(Screen[None]):
             self.action_answers()
             return
         if self.interview.current is None:
+            event.input.value = ""
+            if text:
+                self.say("Every question is answered. Press Enter for the result, or F2 to change an answer.", "note")
+            else:
+                self.bb.show_result(self.interview)
             return
+        if self.pending is not None and command in {"y", "yes"}:
+            text = self.pending
+        self.pending = None
         try:
             name, _ = self.interview.answer(text)
+        except Unclear as exc:
+            self.pending = exc.suggestion
+            self.say(f"? {exc.problems[0]}, or y for {exc.suggestion} %.", "error")
+            event.input.value = ""
+            return
         except BuildBuyError as exc:
-            self.say(f"✗ {exc.problems[0]}", "error")
-            self.ask()
+            self.say(f"✗ {exc.problems[0]}", "error")  # it quotes what was typed
+            event.input.value = ""
             return
         self.say_answer(name)
         self.bb.save()
@@ -163,7 +185,7 @@ class InterviewScreen(Screen[None]):
         if self.interview.current is None:
             return
         spec = self.interview.spec()
-        choices = spec.choices or (["yes", "no"] if spec.type == "bool" else [])
+        choices = self.interview.choices(self.interview.current) or (["yes", "no"] if spec.type == "bool" else [])
         if not choices:
             return
         box = self.query_one(Input)
@@ -188,7 +210,10 @@ class InterviewScreen(Screen[None]):
         self.say(f"{spec.help or spec.why}\nSource of the default: {spec.source}.", "note")
 
     def action_answers(self) -> None:
-        rows = [(n, show(self.interview.k.answers[n], v)) for n, v in self.interview.answers.items()]
+        k = self.interview.k
+        order = self.interview.order()
+        given = sorted(self.interview.answers, key=order.index)
+        rows = [(n, label_of(k, n), show(k.answers[n], self.interview.answers[n], unit=True)) for n in given]
         if not rows:
             self.say("No answers yet.", "note")
             return
@@ -211,12 +236,25 @@ class InterviewScreen(Screen[None]):
     @on(EditAnswer)
     def edit(self, message: EditAnswer) -> None:
         self.interview.jump_to(message.name)
-        self.say(f"Changing {message.name}; Enter keeps {show(self.interview.spec(), self.interview.default_for_current())}.", "note")
+        kept = show(self.interview.spec(), self.interview.default_for_current())
+        self.say(f"Changing '{label_of(self.interview.k, message.name)}'; Enter keeps {kept}.", "note")
         self.bb.save()
         self.ask()
         self.query_one(Input).focus()
 
     # --- side panel ----------------------------------------------------------------------
+    WIDE = 100  # below this many columns the panel would squeeze the question: hidden unless asked for
+
+    def panel_shown(self) -> bool:
+        choice = self.bb.panel
+        return choice if choice is not None else self.size.width >= self.WIDE
+
+    def apply_panel(self) -> None:
+        self.query_one("#side").display = self.panel_shown()
+
+    def on_resize(self) -> None:
+        self.apply_panel()
+
     def refresh_panel(self) -> None:
         engine = self.bb.engine
         if engine is None:
@@ -227,22 +265,22 @@ class InterviewScreen(Screen[None]):
         except BuildBuyError as exc:
             self.query_one("#leaning", Static).update(f"(cannot compute yet: {exc.problems[0]})")
             return
+        top = ev.option
+        months = ev.report.horizon_months
         lean = Text()
-        top = ev.ranked[0] if ev.ranked else ev.option
-        others = [ev.scores[o] for o in ev.ranked[1:]]
-        margin = ev.scores[top] - max(others) if others else 0
-        strength = "strongly" if margin >= 4 else "slightly" if margin < 2 else "clearly"
-        lean.append(f"{strength} toward {top}\n", style="bold " + COLORS[top])
-        for option in ev.scores:
-            mark = "▶ " if option == top else "  "
-            status = "" if not ev.excluded[option] else "  (ruled out)"
-            lean.append(f"{mark}{option:<16}{ev.scores[option]:+d}{status}\n", style=COLORS[option] if option == top else "")
-        self.query_one("#leaning", Static).update(lean)
-        costs = Text()
+        lean.append(f"toward {top}\n", style="bold " + COLORS.get(top, ""))
+        lean.append(f"a month / over {months} months\n", style="dim")
         for option, cost in ev.report.options.items():
-            costs.append(f"{option:<16}{f'${cost.monthly_usd:,.0f}':>13}\n", style=COLORS[option])
-        self.query_one("#costs", Static).update(costs)
+            mark = "▶ " if option == top else "  "
+            ruled = ev.excluded.get(option)
+            style = COLORS.get(option, "") if not ruled else "dim strike"
+            lean.append(f"{mark}{option}{'  (ruled out)' if ruled else ''}\n", style=("bold " if option == top else "") + style)
+            lean.append(f"  {usd_short(cost.monthly_usd):>8} / {usd_short(cost.tco_usd):>8}\n", style=style)
+        self.query_one("#leaning", Static).update(lean)
         given = self.interview.given()
-        still = [n for n in self.interview.k.answers if n not in given]
-        self.query_one("#defaults", Static).update(", ".join(still) if still else "none: every answer is yours")
+        still = [label_of(self.interview.k, n) for n in self.interview.asked() if n not in given]
+        self.query_one("#defaults", Static).update(
+            f"{len(still)} answer(s) at their defaults" + (f", next: {', '.join(still[:3])}" if still else "") if still
+            else "none: every answer is yours"
+        )
         self.last_panel_ms = (time.perf_counter() - started) * 1000
