@@ -359,3 +359,10 @@ def test_rule_text_is_clean_from_the_moment_it_is_loaded(tmp_path):
     )
     (rule,) = load_rule_files([pack])
     assert (rule.rule.criterion, rule.rule.because, rule.rule.source) == ("c[2J", "clears ]0;title the screen", "s")
+
+
+def test_a_byte_order_mark_is_not_content(tmp_path, capsys):
+    path = tmp_path / "a.toml"
+    path.write_bytes(b"\xef\xbb\xbf[answers]\nuse_case = \"bom\"\n")
+    code, out, err = run(capsys, "decide", str(path), "--samples", "0")
+    assert code == 0, err
