@@ -366,3 +366,18 @@ def test_a_byte_order_mark_is_not_content(tmp_path, capsys):
     path.write_bytes(b"\xef\xbb\xbf[answers]\nuse_case = \"bom\"\n")
     code, out, err = run(capsys, "decide", str(path), "--samples", "0")
     assert code == 0, err
+
+
+def test_decision_makers_are_validated_and_readable_back(tmp_path, capsys):
+    code, _, err = run(capsys, "decide", str(EXAMPLE), "--samples", "0", "--decision-maker", "x" * 300)
+    assert code == 2
+    one_clear_line(err, "--decision-maker", "1 to 200 characters")
+    out = tmp_path / "r"
+    code, _, err = run(capsys, "decide", str(EXAMPLE), "--samples", "0", "--out", str(out), "--decision-maker", "Ada\x1b[2J", "--decider", "Bob")
+    assert code == 0, err
+    record = next(out.glob("*.md"))
+    from advisor.record import parse_record
+
+    assert parse_record(record.read_text()).decision_makers == ["Ada[2J", "Bob"]
+    code, _, err = run(capsys, "revisit", str(record))
+    assert code == 0, err
