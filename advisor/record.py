@@ -51,7 +51,7 @@ def slug(text: str) -> str:
 
 
 _Name = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
-_Money = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+_Money = Annotated[float, Field(ge=-1e30, le=1e30, allow_inf_nan=False)]
 
 
 class RecordFigures(BaseModel):

@@ -381,3 +381,21 @@ def test_decision_makers_are_validated_and_readable_back(tmp_path, capsys):
     assert parse_record(record.read_text()).decision_makers == ["Ada[2J", "Bob"]
     code, _, err = run(capsys, "revisit", str(record))
     assert code == 0, err
+
+
+@pytest.mark.parametrize("extreme", ["max", "min"])
+def test_records_of_extreme_answers_read_back(tmp_path, capsys, extreme):
+    """Every record decide writes passes the front matter model that revisit reads it with."""
+    from advisor.scenario import Answers
+
+    lines = [f'use_case = "{extreme}"']
+    for name, field in Answers.model_fields.items():
+        bound = next((getattr(m, "le" if extreme == "max" else "ge", None) for m in field.metadata if hasattr(m, "le" if extreme == "max" else "ge")), None)
+        if bound is not None and field.annotation in (int, float):
+            lines.append(f"{name} = {field.annotation(bound)!r}")
+    answers = tmp_path / "a.toml"
+    answers.write_text("[answers]\n" + "\n".join(lines) + "\n")
+    code, _, err = run(capsys, "decide", str(answers), "--samples", "20", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    code, out, err = run(capsys, "revisit", str(next((tmp_path / "r").glob("*.md"))))
+    assert code == 0, err
