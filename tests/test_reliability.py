@@ -399,3 +399,18 @@ def test_records_of_extreme_answers_read_back(tmp_path, capsys, extreme):
     assert code == 0, err
     code, out, err = run(capsys, "revisit", str(next((tmp_path / "r").glob("*.md"))))
     assert code == 0, err
+
+
+def test_records_are_written_where_hard_links_are_not_supported(tmp_path, capsys, monkeypatch):
+    import errno as _errno
+
+    def no_links(src, dst):
+        raise OSError(_errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    out = tmp_path / "r"
+    for _ in range(2):
+        code, _, err = run(capsys, "decide", str(EXAMPLE), "--samples", "0", "--out", str(out))
+        assert code == 0, err
+    assert sorted(p.name[:4] for p in out.glob("*.md")) == ["0001", "0002"]
+    assert not list(out.glob(".*.tmp"))
