@@ -414,3 +414,17 @@ def test_records_are_written_where_hard_links_are_not_supported(tmp_path, capsys
         assert code == 0, err
     assert sorted(p.name[:4] for p in out.glob("*.md")) == ["0001", "0002"]
     assert not list(out.glob(".*.tmp"))
+
+
+def test_a_figure_can_state_its_own_sane_range():
+    import datetime as dt
+
+    from advisor.knowledge import Figure
+    from advisor.scenario import _sane_range
+
+    fig = Figure(value=2, unit="GPUs", min=1, max=16, source="s", as_of=dt.date(2026, 1, 1))
+    assert _sane_range("ha_gpus", fig) == (1.0, 16.0, False)
+    plain = Figure(value=2, unit="GPUs", source="s", as_of=dt.date(2026, 1, 1))
+    assert _sane_range("ha_gpus", plain) == (0.0, 2000.0, False)
+    fraction = Figure(value=0.9, unit="fraction of full-load throughput", source="s", as_of=dt.date(2026, 1, 1))
+    assert _sane_range("batch_utilization", fraction) == (0.0, 1.0, True)
