@@ -275,7 +275,8 @@ def _check_updatable(record: Path, front: FrontMatter) -> None:
         raise RecordError(f"{record}: is already {front.status}; revisit the newest record instead")
     if record.is_symlink():
         raise RecordError(f"{record}: is a symbolic link; --update edits records in place, run it on the file itself")
-    if not os.access(record, os.W_OK) or not os.access(record.parent, os.W_OK):
+    # the mode bits too: root may write anything, but a record someone made read-only stays so
+    if not os.access(record, os.W_OK) or not record.stat().st_mode & 0o200 or not os.access(record.parent, os.W_OK):
         raise RecordError(f"{record}: is read-only; --update would have to change it")
 
 

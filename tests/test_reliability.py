@@ -294,12 +294,12 @@ def test_update_refuses_symlinked_and_read_only_records(record, capsys):
     assert code == 2
     one_clear_line(err, "symbolic link")
     assert link.is_symlink()
-    if os.geteuid() == 0:
-        pytest.skip("root can write read-only files")
     record.chmod(0o444)
+    before = record.read_text()
     code, _, err = run(capsys, "revisit", str(record), "--update")
     assert code == 2
     one_clear_line(err, "read-only")
+    assert record.read_text() == before and len(list(record.parent.glob("*.md"))) == 2  # record + link
 
 
 # --- item 13 (CLI and records): control characters and huge text --------------------------------
