@@ -11,7 +11,7 @@ from pathlib import Path
 
 from advisor import __version__
 from advisor.errors import BuildBuyError, InputError, RulesError
-from advisor.safe_text import clean, clip
+from advisor.safe_text import clean, clip, one_line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="PATH", help="write the decision record to a folder or file")
     p.add_argument("--force", action="store_true", help="let --out overwrite an existing file")
     p.add_argument("--status", default="proposed", choices=["proposed", "accepted"], help="MADR status of the record")
-    p.add_argument("--decider", action="append", default=[], metavar="NAME", help="a decider named in the record (repeatable)")
+    p.add_argument("--decision-maker", "--decider", dest="decider", action="append", default=[], metavar="NAME", help="a decision-maker named in the record (repeatable)")
     p.add_argument("--samples", type=int, default=10000, help="Monte Carlo samples (0 turns the analysis off)")
     p.add_argument("--seed", type=int, default=7, help="Monte Carlo seed")
     p.add_argument("--explain", action="store_true", help="add a plain-language explanation")
@@ -80,6 +80,11 @@ def _check_flags(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if value is not None and not low <= value <= high:
             problems.append(f"--{name} {value}: must be a whole number from {low:,} to {high:,}")
+    names = getattr(args, "decider", None) or []
+    args.decider = [one_line(n).strip() for n in names]
+    for name in args.decider:
+        if not name or len(name) > 200:
+            problems.append(f"--decision-maker {clip(name, 60)!r}: must be a name of 1 to 200 characters")
     if problems:
         raise InputError(problems)
 

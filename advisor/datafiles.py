@@ -58,7 +58,7 @@ def read_text(path: Path, error: type[Exception], *, max_bytes: int = MAX_DATA_F
     """A file's text; a missing, unreadable, oversized or non-UTF-8 file raises `error` naming it."""
     data = read_bytes(path, error, max_bytes=max_bytes)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte order mark from a Windows editor is not content
     except UnicodeDecodeError as exc:
         raise error(f"{path}: is not UTF-8 text (byte {exc.start})") from None
 

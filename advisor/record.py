@@ -20,7 +20,7 @@ from advisor.costs import COST_DRIVERS, ONE_TIME_KEYS
 from advisor.decide import Decision, Finding
 from advisor.errors import RecordError
 from advisor.limits import MAX_FRONT_MATTER_BYTES, MAX_FRONT_MATTER_DEPTH
-from advisor.safe_text import clean, clip
+from advisor.safe_text import clean, clip, one_line
 from advisor.knowledge import Knowledge
 from advisor.money import usd
 from advisor.scenario import OPTIONS, Option
@@ -53,9 +53,8 @@ def slug(text: str) -> str:
     return s[:60].strip("-") or "decision"
 
 
-FIGURE_KEYS = ("one_time_usd", "monthly_usd", "tco_usd", "breakeven_month")
 _Name = Annotated[str, Field(max_length=200, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$")]
-_Money = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
+_Money = Annotated[float, Field(ge=-1e30, le=1e30, allow_inf_nan=False)]
 
 
 class RecordFigures(BaseModel):
@@ -392,7 +391,7 @@ def parse_record(text: str, where: str = "record") -> FrontMatter:
     try:
         data = yaml.load(block, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        raise RecordError(clean(f"{where}: the front matter is not valid YAML: {exc}", newlines=False)) from None
+        raise RecordError(one_line(f"{where}: the front matter is not valid YAML: {exc}")) from None
     except RecursionError:
         raise RecordError(f"{where}: the front matter is nested too deeply") from None
     if not isinstance(data, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -85,9 +86,34 @@ def _temp_copy(folder: Path, name: str, text: str) -> str:
 
 
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """The process umask, read without setting it (os.umask would change it for other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def _link_exclusive(tmp: str, path: Path) -> None:
+    """Put the finished temp file at `path`, failing with FileExistsError if `path` exists.
+
+    A hard link is atomic and exclusive; where the file system has no hard links, an exclusive
+    create (O_EXCL) still reserves the name."""
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.EXDEV):
+            raise
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    with os.fdopen(fd, "wb") as out, open(tmp, "rb") as src:
+        out.write(src.read())
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def write_atomic(path: Path, text: str, *, force: bool) -> None:
@@ -100,7 +126,7 @@ def write_atomic(path: Path, text: str, *, force: bool) -> None:
         if force:
             os.replace(tmp, path)
         else:
-            os.link(tmp, path)  # fails if the path appeared meanwhile: never overwrite
+            _link_exclusive(tmp, path)  # fails if the path appeared meanwhile: never overwrite
     except FileExistsError:
         raise RecordError(f"{path}: already exists; pass --force to overwrite it") from None
     except OSError as exc:
@@ -121,7 +147,7 @@ def write_numbered(folder: Path, title: str, text: str) -> Path:
         for _ in range(10_000):
             path = folder / f"{number:04d}-{slug(title)}.md"
             try:
-                os.link(tmp, path)
+                _link_exclusive(tmp, path)
                 return path
             except FileExistsError:
                 number = max(number + 1, _next_number(folder))
@@ -249,7 +275,8 @@ def _check_updatable(record: Path, front: FrontMatter) -> None:
         raise RecordError(f"{record}: is already {front.status}; revisit the newest record instead")
     if record.is_symlink():
         raise RecordError(f"{record}: is a symbolic link; --update edits records in place, run it on the file itself")
-    if not os.access(record, os.W_OK) or not os.access(record.parent, os.W_OK):
+    # the mode bits too: root may write anything, but a record someone made read-only stays so
+    if not os.access(record, os.W_OK) or not record.stat().st_mode & 0o200 or not os.access(record.parent, os.W_OK):
         raise RecordError(f"{record}: is read-only; --update would have to change it")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from advisor.facts import FactType
 from advisor.rulebase import Condition, LoadedRule, Rule, joins_of, parse_condition, strata
@@ -118,32 +119,44 @@ def solve(conds: list[Condition], types: Types) -> dict[str, FactValue] | None:
     return out
 
 
-def goals(loaded: LoadedRule, rules: list[LoadedRule], types: Types, limit: int = 8) -> list[Goal]:
-    """Up to `limit` satisfiable ways for a rule to fire (each with the producers it needs)."""
+def all_goals(rules: list[LoadedRule], types: Types, limit: int = 8) -> dict[str, list[Goal]]:
+    """For every rule, up to `limit` satisfiable ways for it to fire, each with the conditions of
+    the producers it needs. Computed stratum by stratum (no recursion: a derive chain of any
+    length is fine), keeping only satisfiable partial combinations as it goes."""
     producers: dict[str, list[LoadedRule]] = {}
     for r in rules:
         if r.rule.then.kind == "derive" and r.rule.then.fact:
             producers.setdefault(r.rule.then.fact, []).append(r)
-    return _goals(loaded, producers, types, limit, depth=0)
+    found: dict[str, list[Goal]] = {}
+    for stratum in strata(rules):
+        for loaded in stratum:
+            alls, anys = comparisons(loaded.rule)
+            partial = [Goal(tuple(alls), (loaded.id,))]
+            if anys:
+                partial = [Goal(g.conditions + (a,), g.rules) for g in partial for a in anys]
+            for name in joins_of(loaded.rule):
+                options = [sub for p in producers.get(name, []) for sub in found.get(p.id, [])]
+                partial = _satisfiable(
+                    (Goal(g.conditions + o.conditions, g.rules + o.rules) for g in partial for o in options),
+                    types, limit * 4,
+                )
+            found[loaded.id] = _satisfiable(iter(partial), types, limit)
+    return found
 
 
-def _goals(
-    loaded: LoadedRule, producers: dict[str, list[LoadedRule]], types: Types, limit: int, depth: int
-) -> list[Goal]:
-    alls, anys = comparisons(loaded.rule)
-    partial = [Goal(tuple(alls), (loaded.id,))]
-    if anys:
-        partial = [Goal(g.conditions + (a,), g.rules) for g in partial for a in anys]
-    if depth > 32:
-        return []
-    for name in joins_of(loaded.rule):
-        options = [
-            sub for p in producers.get(name, []) for sub in _goals(p, producers, types, limit, depth + 1)
-        ]
-        partial = [
-            Goal(g.conditions + s.conditions, g.rules + s.rules) for g in partial for s in options
-        ][: limit * 4]
-    return [g for g in partial if solve(list(g.conditions), types) is not None][:limit]
+def _satisfiable(candidates: Any, types: Types, limit: int, budget: int = 5000) -> list[Goal]:
+    kept: list[Goal] = []
+    for tried, goal in enumerate(candidates):
+        if len(kept) >= limit or tried >= budget:
+            break
+        if solve(list(goal.conditions), types) is not None:
+            kept.append(goal)
+    return kept
+
+
+def goals(loaded: LoadedRule, rules: list[LoadedRule], types: Types, limit: int = 8) -> list[Goal]:
+    """Up to `limit` satisfiable ways for one rule to fire."""
+    return all_goals(rules, types, limit)[loaded.id]
 
 
 def semantic_problems(rules: list[LoadedRule], types: Types, only: set[str] | None = None) -> list[str]:
@@ -151,9 +164,8 @@ def semantic_problems(rules: list[LoadedRule], types: Types, only: set[str] | No
 
     `only`: the ids to report on (a pack's own rules); None reports on all."""
     problems: list[str] = []
-    ways: dict[str, list[Goal]] = {}
+    ways = all_goals(rules, types)
     for loaded in rules:
-        ways[loaded.id] = goals(loaded, rules, types)
         if not ways[loaded.id] and (only is None or loaded.id in only):
             problems.append(
                 f"{loaded.file}: rule {loaded.id}: can never fire: its conditions contradict each other "
@@ -185,10 +197,10 @@ def witnesses(rules: list[LoadedRule], types: Types, ids: list[str]) -> list[tup
     what fires in fact). Greedy: each rule joins the first fact set it is consistent with; only
     the facts the rule reads are re-solved, so a pack of 1,000 rules takes about a second."""
     base = default_facts(types)
-    by_id = {r.id: r for r in rules}
+    ways = all_goals(rules, types, limit=4)
     groups: list[tuple[dict[str, list[Condition]], list[str]]] = []
     for rid in ids:
-        options = goals(by_id[rid], rules, types, limit=4)
+        options = ways[rid]
         placed = False
         for by_fact, members in groups[-8:]:  # bounded: a pack of contradictory rules stays linear
             for g in options:

@@ -139,6 +139,7 @@ class _Ruleset:
                     reads.add(cond.fact)
             self.joins.update(joins_of(loaded.rule))
         self.reads = sorted(reads)
+        self._needs = [frozenset(joins_of(r.rule)) for r in rules]
         definition = {r.id: {**compile_rule(r.rule), "run": self._action(r.id)} for r in rules}
         # Every scenario fact must be handled: after an unhandled fact (MessageNotHandled) the
         # engine's session state is half made, and deleting it later frees an invalid pointer.
@@ -157,6 +158,10 @@ class _Ruleset:
             self._fired.setdefault(c.s.sid, []).append(rule_id)
 
         return act
+
+    def can_fire(self, derived: set[str]) -> bool:
+        """Whether some rule here has every derived fact it joins on (else skip the engine call)."""
+        return any(needs <= derived for needs in self._needs)
 
     def run(self, sid: str, facts: dict[str, _FactValue], derived: set[str]) -> None:
         try:
@@ -203,7 +208,8 @@ class CompiledRules:
             try:
                 for stratum in self.strata:
                     for ruleset in stratum:
-                        ruleset.run(sid, facts, derived)
+                        if ruleset.can_fire(derived):
+                            ruleset.run(sid, facts, derived)
                     derived |= {self._derives[r] for r in self._fired.get(sid, []) if r in self._derives}
                 fired = self._fired.get(sid, [])
             finally:

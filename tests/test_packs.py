@@ -351,3 +351,31 @@ def test_rules_base_with_a_cycle_is_refused_by_the_engine_too():
     ]
     with pytest.raises(RulesError, match="cycle"):
         CompiledRules(rules)
+
+
+def chain_pack(n: int) -> str:
+    text = rule_toml("c.0", 'when.all = ["daily_requests >= 1"]', '{ kind = "derive", fact = "f0" }')
+    for i in range(1, n):
+        text += rule_toml(f"c.{i}", f'when.all = ["derived f{i - 1}", "input_tokens >= {i}"]', f'{{ kind = "derive", fact = "f{i}" }}')
+    return text + rule_toml("c.end", f'when.all = ["derived f{n - 1}"]')
+
+
+def differential_chain(path: str) -> None:
+    from advisor.knowledge import load_knowledge
+
+    rules = load_rule_files([Path(path)])
+    engine = CompiledRules(rules)
+    facts = default_facts(fact_types(load_knowledge()))
+    for tokens in (0.0, 1.0, 50.0, 150.0, 1000.0):
+        f = {**facts, "daily_requests": 10.0, "input_tokens": tokens}
+        got = engine.evaluate(f)
+        assert got == reference_fired(rules, f)
+        assert len(got) == min(int(tokens), 199) + 1 + (tokens >= 199)
+
+
+def test_a_long_derive_chain_runs_and_checks(tmp_path):
+    path = tmp_path / "chain.toml"
+    path.write_text(chain_pack(200))
+    in_child(f"differential_chain({str(path)!r})")
+    proc = cli("rules", "--check", str(path), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-500:]

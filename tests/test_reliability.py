@@ -294,12 +294,12 @@ def test_update_refuses_symlinked_and_read_only_records(record, capsys):
     assert code == 2
     one_clear_line(err, "symbolic link")
     assert link.is_symlink()
-    if os.geteuid() == 0:
-        pytest.skip("root can write read-only files")
     record.chmod(0o444)
+    before = record.read_text()
     code, _, err = run(capsys, "revisit", str(record), "--update")
     assert code == 2
     one_clear_line(err, "read-only")
+    assert record.read_text() == before and len(list(record.parent.glob("*.md"))) == 2  # record + link
 
 
 # --- item 13 (CLI and records): control characters and huge text --------------------------------
@@ -359,3 +359,72 @@ def test_rule_text_is_clean_from_the_moment_it_is_loaded(tmp_path):
     )
     (rule,) = load_rule_files([pack])
     assert (rule.rule.criterion, rule.rule.because, rule.rule.source) == ("c[2J", "clears ]0;title the screen", "s")
+
+
+def test_a_byte_order_mark_is_not_content(tmp_path, capsys):
+    path = tmp_path / "a.toml"
+    path.write_bytes(b"\xef\xbb\xbf[answers]\nuse_case = \"bom\"\n")
+    code, out, err = run(capsys, "decide", str(path), "--samples", "0")
+    assert code == 0, err
+
+
+def test_decision_makers_are_validated_and_readable_back(tmp_path, capsys):
+    code, _, err = run(capsys, "decide", str(EXAMPLE), "--samples", "0", "--decision-maker", "x" * 300)
+    assert code == 2
+    one_clear_line(err, "--decision-maker", "1 to 200 characters")
+    out = tmp_path / "r"
+    code, _, err = run(capsys, "decide", str(EXAMPLE), "--samples", "0", "--out", str(out), "--decision-maker", "Ada\x1b[2J", "--decider", "Bob")
+    assert code == 0, err
+    record = next(out.glob("*.md"))
+    from advisor.record import parse_record
+
+    assert parse_record(record.read_text()).decision_makers == ["Ada[2J", "Bob"]
+    code, _, err = run(capsys, "revisit", str(record))
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("extreme", ["max", "min"])
+def test_records_of_extreme_answers_read_back(tmp_path, capsys, extreme):
+    """Every record decide writes passes the front matter model that revisit reads it with."""
+    from advisor.scenario import Answers
+
+    lines = [f'use_case = "{extreme}"']
+    for name, field in Answers.model_fields.items():
+        bound = next((getattr(m, "le" if extreme == "max" else "ge", None) for m in field.metadata if hasattr(m, "le" if extreme == "max" else "ge")), None)
+        if bound is not None and field.annotation in (int, float):
+            lines.append(f"{name} = {field.annotation(bound)!r}")
+    answers = tmp_path / "a.toml"
+    answers.write_text("[answers]\n" + "\n".join(lines) + "\n")
+    code, _, err = run(capsys, "decide", str(answers), "--samples", "20", "--out", str(tmp_path / "r"))
+    assert code == 0, err
+    code, out, err = run(capsys, "revisit", str(next((tmp_path / "r").glob("*.md"))))
+    assert code == 0, err
+
+
+def test_records_are_written_where_hard_links_are_not_supported(tmp_path, capsys, monkeypatch):
+    import errno as _errno
+
+    def no_links(src, dst):
+        raise OSError(_errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    out = tmp_path / "r"
+    for _ in range(2):
+        code, _, err = run(capsys, "decide", str(EXAMPLE), "--samples", "0", "--out", str(out))
+        assert code == 0, err
+    assert sorted(p.name[:4] for p in out.glob("*.md")) == ["0001", "0002"]
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_a_figure_can_state_its_own_sane_range():
+    import datetime as dt
+
+    from advisor.knowledge import Figure
+    from advisor.scenario import _sane_range
+
+    fig = Figure(value=2, unit="GPUs", min=1, max=16, source="s", as_of=dt.date(2026, 1, 1))
+    assert _sane_range("ha_gpus", fig) == (1.0, 16.0, False)
+    plain = Figure(value=2, unit="GPUs", source="s", as_of=dt.date(2026, 1, 1))
+    assert _sane_range("ha_gpus", plain) == (0.0, 2000.0, False)
+    fraction = Figure(value=0.9, unit="fraction of full-load throughput", source="s", as_of=dt.date(2026, 1, 1))
+    assert _sane_range("batch_utilization", fraction) == (0.0, 1.0, True)
