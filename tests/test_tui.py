@@ -559,6 +559,10 @@ async def test_help_opens_from_f1_and_question_mark():
         await pilot.press("f1")
         await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
         await pilot.press("escape")
+        await answer(pilot, "help")  # typed, as the interview's other commands are
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
+        await pilot.press("escape")
+        assert app.interview.answers == {}
         await finish(pilot, app)
         app.screen.query_one("#tabs").active = "tab-options"
         await pilot.pause()

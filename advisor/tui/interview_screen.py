@@ -133,8 +133,11 @@ class InterviewScreen(Screen[None]):
     def submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         command = text.lower()
-        if command in {"back", "why", "?", "answers"}:
+        if command in {"back", "why", "?", "answers", "help"}:
             event.input.value = ""
+        if command == "help":
+            self.bb.action_help()
+            return
         if command == "back":
             self.action_back()
             return
