@@ -82,7 +82,8 @@ class InterviewScreen(Screen[None]):
             Text.from_markup(
                 "[b]Build or buy?[/b] I will ask about the workload, your data, compliance, how fast things "
                 "change, quality, your team and costs. Press Enter to accept a default; type [b]back[/b] to "
-                "go back, [b]why[/b] for more on a question, [b]answers[/b] to change any answer."
+                "go back, [b]why[/b] for more on a question, [b]answers[/b] to change any answer, [b]help[/b] (F1) "
+                "for the keys."
             ),
             "note",
         )
