@@ -25,6 +25,7 @@ from advisor.money import usd0
 from advisor.scenario import OPTIONS
 from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
 from advisor.tui.headline import (
+    ids_for_labels,
     glossary,
     signed_usd,
     assumption_name,
@@ -129,7 +130,7 @@ class ResultScreen(Screen[None]):
             with TabPane("Ask", id="tab-chat"):
                 with VerticalScroll(id="chat-log"):
                     yield Markdown(
-                        "Ask anything about this decision: *what if daily_requests = 300k*, "
+                        "Ask anything about this decision: *what if requests a day = 300k*, "
                         "*why vendor-finetune*, *math self-host.gpus*, *compare api self-host*.",
                         classes="chat-note",
                     )
@@ -381,7 +382,7 @@ class ResultScreen(Screen[None]):
         log = self.query_one("#chat-log", VerticalScroll)
         log.mount(Markdown(f"**You:** {escape_markdown(question)}", classes="chat-user"))
         log.scroll_end(animate=False)
-        self.answer_worker(question)
+        self.answer_worker(ids_for_labels(question, self.bb.k))
 
     @work(thread=True, exclusive=True, group="chat", exit_on_error=False)
     def answer_worker(self, question: str) -> None:
@@ -394,6 +395,6 @@ class ResultScreen(Screen[None]):
 
     def _show_answer(self, text: str, note: str) -> None:
         log = self.query_one("#chat-log", VerticalScroll)
-        body = text + (f"\n\n*({note})*" if note else "")
+        body = humanize(text, self.bb.k) + (f"\n\n*({note})*" if note else "")
         log.mount(Markdown(body, classes="chat-answer"))
         log.scroll_end(animate=False)
