@@ -144,15 +144,15 @@ class ResultScreen(Screen[None]):
     def on_mount(self) -> None:
         d = self.decision
         table = self.query_one("#options-table", DataTable)
-        table.add_columns("option", "monthly", f"{d.report.horizon_months} months", "one-time", "per request", "break-even", "eligible")
+        table.add_columns("option", "monthly", f"{d.report.horizon_months} months", "one-time", "break-even", "eligible", "per request")
         for option in OPTIONS:
             c = d.report.options[option]
             be = "-" if option == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never")
             style = "bold " + COLORS[option] if option == d.option else COLORS[option]
             table.add_row(
                 Text(option + (" ★" if option == d.option else ""), style=style),
-                usd0(c.monthly_usd), usd0(c.tco_usd), usd0(c.one_time_usd), f"${c.per_request_usd:,.5f}", be,
-                "yes" if d.eligible(option) else "ruled out",
+                usd0(c.monthly_usd), usd0(c.tco_usd), usd0(c.one_time_usd), be,
+                "yes" if d.eligible(option) else "ruled out", f"${c.per_request_usd:,.5f}",
             )
         k = self.bb.k
         findings = self.query_one("#findings-table", DataTable)
