@@ -293,16 +293,16 @@ class Interview:
         else:
             value = self.default_for_current()
         trial = {**self.answers, name: value}
-        if name == "gpu" and self.k.offer(str(value), str(self.effective()["gpu_provider"])) is None:
-            trial.pop("gpu_provider", None)  # a GPU this provider does not rent: ask the provider again
-            if self.k.offer(str(value), str(self.k.answers["gpu_provider"].default)) is None:
-                trial["gpu_provider"] = self.choices_for_gpu(str(value))[0]
+        # A GPU the chosen provider does not rent: keep the GPU and ask for the provider again.
+        reask_provider = name == "gpu" and self.k.offer(str(value), str(self.effective()["gpu_provider"])) is None
+        if reask_provider:
+            trial["gpu_provider"] = next(iter(self.choices_for_gpu(str(value))), trial.get("gpu_provider"))
         try:
             build_scenario(trial, self.k)
         except InputError as exc:
             mine = [p for p in exc.problems if f"answers.{name}" in p] or exc.problems
             raise InputError(f"{label}: {_reason(mine[0], name, show(spec, value, unit=True))}") from None
-        if "gpu_provider" not in trial:
+        if reask_provider:
             self.answers.pop("gpu_provider", None)
             self.accepted_defaults.discard("gpu_provider")
         self.answers[name] = value

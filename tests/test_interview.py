@@ -182,3 +182,65 @@ def test_model_ids_ignore_case(k):
     iv = Interview(k)
     iv.jump_to("api_model")
     assert iv.answer("GPT-4o-mini") == ("api_model", "gpt-4o-mini")
+
+
+def _random_texts(count: int, seed: int = 14):
+    import random
+
+    rng = random.Random(seed)
+    pieces = ["1", "0", "9", ".", ",", "_", " ", " " * 50, "$", "%", "k", "M", "b", "x", "-", "+", "e", "[/]", "[b]",
+              "tokens", "years", "yes", "n", "\x1b[2J", "\x07", "é", "💥", "\u202e", "\t", "\n", "H100", "aws", "1e308", "nan"]
+    for _ in range(count):
+        yield "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+
+
+def test_any_typed_text_gives_a_value_or_one_clear_error_fast(k):
+    """A fuzz pass: whatever is typed, parsing answers at once with a value or a ValueError."""
+    import time
+
+    started = time.perf_counter()
+    for text in _random_texts(3000):
+        for spec in k.answers.values():
+            try:
+                parse_answer(spec, text)
+            except ValueError as exc:
+                assert str(exc) and "\n" not in str(exc)
+    assert time.perf_counter() - started < 10
+
+
+def test_any_typed_text_keeps_the_interview_consistent(k):
+    iv = Interview(k)
+    for text in _random_texts(400, seed=15):
+        before = dict(iv.answers)
+        try:
+            iv.answer(text)
+        except InputError as exc:
+            assert iv.answers == before and len(exc.problems) == 1
+        if iv.current is None:
+            iv.jump_to("daily_requests")
+    iv.scenario()  # whatever was accepted still builds a valid scenario
+
+
+def test_any_saved_session_loads_or_is_set_aside(k, tmp_path):
+    import json
+    import random
+
+    from advisor.errors import SessionError
+    from advisor.session import load_session
+
+    rng = random.Random(16)
+    leaves = [None, True, 0, -4, 1e308, "x", "[/]", [], {}, [[[]]], {"a": {"b": {}}}]
+    keys = ["answers", "history", "current", "finished", "accepted_defaults", "record", "record_key", "saved"]
+    for i in range(300):
+        data = {"schema": "buildbuy.session/1"}
+        for key in rng.sample(keys, rng.randint(0, len(keys))):
+            data[key] = rng.choice(leaves + [{"use_case": rng.choice(leaves), "daily_requests": rng.choice(leaves)}])
+        path = tmp_path / f"s{i}" / "session.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(data))
+        try:
+            loaded = load_session(path)
+        except SessionError as exc:
+            assert "set aside" in exc.problems[0]
+            continue
+        Interview.from_dict(k, loaded)  # a session that loads always resumes

@@ -105,3 +105,13 @@ def test_save_dialog(snap_compare, size, monkeypatch):
         await pilot.pause()
 
     assert snap_compare(_app(), terminal_size=size, run_before=save)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_long_answers_list(snap_compare, size):
+    async def answers(pilot) -> None:
+        await _to_result(pilot)
+        await pilot.press("b")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=size, run_before=answers)

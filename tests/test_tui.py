@@ -277,10 +277,10 @@ async def test_offline_follow_up_question_uses_the_engine():
         app.screen.query_one("#tabs").active = "tab-chat"
         await pilot.pause()
         app.screen.query_one("#chat-input").focus()
-        await pilot.press(*"what if daily_requests = 300k", "enter")
+        await pilot.press(*"what if Requests a day = 300k", "enter")  # the label people read
         await wait_for(pilot, lambda: len(app.screen.query(".chat-answer")) == 1)
         text = app.screen.query(".chat-answer").first().source
-        assert text.startswith("With daily_requests = 300,000")
+        assert text.startswith("With requests a day = 300,000")
         assert "no ANTHROPIC_API_KEY" in text
 
 
@@ -559,6 +559,10 @@ async def test_help_opens_from_f1_and_question_mark():
         await pilot.press("f1")
         await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
         await pilot.press("escape")
+        await answer(pilot, "help")  # typed, as the interview's other commands are
+        await wait_for(pilot, lambda: screen_name(app) == "HelpScreen")
+        await pilot.press("escape")
+        assert app.interview.answers == {}
         await finish(pilot, app)
         app.screen.query_one("#tabs").active = "tab-options"
         await pilot.pause()

@@ -137,6 +137,15 @@ def humanize(text: str, k: Knowledge) -> str:
     return text.replace(">=", "≥").replace("<=", "≤")
 
 
+def ids_for_labels(question: str, k: Knowledge) -> str:
+    """'what if requests a day = 300k' -> 'what if daily_requests = 300k': people type the labels
+    they read; the follow-up tools know answers by id."""
+    for name, spec in sorted(k.answers.items(), key=lambda item: -len(item[1].label)):
+        if spec.label:
+            question = re.sub(rf"\b{re.escape(spec.label)}\b", name, question, flags=re.I)
+    return question
+
+
 def assumption_name(name: str, k: Knowledge) -> str:
     return label_of(k, name) if name in k.answers else name.replace("_", " ")
 

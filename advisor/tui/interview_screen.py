@@ -84,7 +84,7 @@ class InterviewScreen(Screen[None]):
                 "[b]Build or buy?[/b] I will ask about the workload, your data, compliance, how fast things "
                 "change, quality, your team and costs. Press Enter to accept a default; type [b]back[/b] to "
                 "go back, [b]why[/b] for more on a question, [b]answers[/b] to change any answer, "
-                "[b]describe[/b] to start from a description of the use case."
+                "[b]describe[/b] to start from a description of the use case, [b]help[/b] (F1) for the keys."
             ),
             "note",
         )
@@ -138,10 +138,13 @@ class InterviewScreen(Screen[None]):
     def submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         command = text.lower()
-        if command in {"back", "why", "?", "answers", "describe"}:
+        if command in {"back", "why", "?", "answers", "describe", "help"}:
             event.input.value = ""
         if command == "describe":
             self.action_describe()
+            return
+        if command == "help":
+            self.bb.action_help()
             return
         if command == "back":
             self.action_back()

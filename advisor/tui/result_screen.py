@@ -27,6 +27,7 @@ from advisor.money import usd0
 from advisor.scenario import OPTIONS
 from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
 from advisor.tui.headline import (
+    ids_for_labels,
     glossary,
     signed_usd,
     assumption_name,
@@ -131,7 +132,7 @@ class ResultScreen(Screen[None]):
             with TabPane("Ask", id="tab-chat"):
                 with VerticalScroll(id="chat-log"):
                     yield Markdown(
-                        "Ask anything about this decision: *what if daily_requests = 300k*, "
+                        "Ask anything about this decision: *what if requests a day = 300k*, "
                         "*why vendor-finetune*, *math self-host.gpus*, *compare api self-host*.",
                         classes="chat-note",
                     )
@@ -145,15 +146,15 @@ class ResultScreen(Screen[None]):
     def on_mount(self) -> None:
         d = self.decision
         table = self.query_one("#options-table", DataTable)
-        table.add_columns("option", "monthly", f"{d.report.horizon_months} months", "one-time", "per request", "break-even", "eligible")
+        table.add_columns("option", "monthly", f"{d.report.horizon_months} months", "one-time", "break-even", "eligible", "per request")
         for option in OPTIONS:
             c = d.report.options[option]
             be = "-" if option == "api" else (f"month {c.breakeven_month}" if c.breakeven_month else "never")
             style = "bold " + COLORS[option] if option == d.option else COLORS[option]
             table.add_row(
                 Text(option + (" ★" if option == d.option else ""), style=style),
-                usd0(c.monthly_usd), usd0(c.tco_usd), usd0(c.one_time_usd), f"${c.per_request_usd:,.5f}", be,
-                "yes" if d.eligible(option) else "ruled out",
+                usd0(c.monthly_usd), usd0(c.tco_usd), usd0(c.one_time_usd), be,
+                "yes" if d.eligible(option) else "ruled out", f"${c.per_request_usd:,.5f}",
             )
         k = self.bb.k
         findings = self.query_one("#findings-table", DataTable)
@@ -386,7 +387,7 @@ class ResultScreen(Screen[None]):
         log = self.query_one("#chat-log", VerticalScroll)
         log.mount(Markdown(f"**You:** {escape_markdown(question)}", classes="chat-user"))
         log.scroll_end(animate=False)
-        self.answer_worker(question)
+        self.answer_worker(ids_for_labels(question, self.bb.k))
 
     @work(group="chat", exit_on_error=False)  # not exclusive: each question is answered, in order
     async def answer_worker(self, question: str) -> None:
@@ -404,10 +405,10 @@ class ResultScreen(Screen[None]):
             async for event in self.tools.ask_stream(question):
                 if event.reply is not None:  # the answer to keep replaces what streamed
                     reply = event.reply
-                    body = reply.text + (f"\n\n*({reply.note})*" if reply.note else "")
+                    body = humanize(reply.text, self.bb.k) + (f"\n\n*({reply.note})*" if reply.note else "")
                 else:
                     parts.append(event.text)
-                    body = "".join(parts)
+                    body = humanize("".join(parts), self.bb.k)
                 if box is None:
                     box = Markdown("", classes="chat-answer")
                     await log.mount(box, before=thinking)
