@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from advisor import arith
 from advisor.capacity import Efficiencies, capacity
 from advisor.knowledge import IN_HOUSE_HOSTING, GpuOffer, Knowledge, VendorOffer
 from advisor.prices import TokenPrice, token_price
-from advisor.scenario import OPTIONS, Option, Scenario
+from advisor.scenario import Option, Scenario
 
 DAYS_PER_MONTH = 365 / 12
 HOURS_PER_MONTH = 24 * DAYS_PER_MONTH
@@ -125,7 +125,7 @@ class _Ctx:
         self.used.add(f"figure {name}")
         if name in self.sampled:
             self._values[name] = self.sampled[name]
-            return self.sampled[name]  # type: ignore[no-any-return]
+            return self.sampled[name]
         if name in self.s.overrides:
             self.sources[name] = "override in the answers file"
             value = float(self.s.overrides[name])
@@ -682,7 +682,7 @@ def _finetuned(ctx: _Ctx, option: Option, run: _Run, data: _Data, api_monthly: f
     in_house = option in ("self-host", "hybrid")
     maintenance, d_maint = _maintenance(
         ctx, f"maintenance_fte_{option.replace('-', '_')}", contracted=contracted,
-        own_gpus=run.detail.get("gpus", 0) if in_house else None,
+        own_gpus=cast(float, run.detail.get("gpus", 0)) if in_house else None,
         on_call=arith.where(in_house and ctx.a.latency_sensitive, run.detail.get("serving") == "always-on", False),
     )
     monthly = {"inference": run.inference, "review": run.review, "maintenance": maintenance, "training": train_monthly}

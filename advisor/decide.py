@@ -16,15 +16,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from advisor.costs import COST_DRIVERS, FINETUNED, CostReport, price_options
 from advisor import arith
+from advisor.costs import COST_DRIVERS, FINETUNED, CostReport, price_options
+from advisor.errors import RulesError
 from advisor.facts import answer_fact_names, answer_facts, cost_facts, fact_types
 from advisor.knowledge import Knowledge, stale_warning
 from advisor.money import usd0
 from advisor.rulebase import LoadedRule, atoms_of, bundled_rule_files, check_rules, load_rule_files, parse_condition
 from advisor.scenario import OPTIONS, Option, Scenario
 from advisor.search import FlipPoint, Scanner, Searched, current, numeric_flip
-from advisor.errors import RulesError
 
 if TYPE_CHECKING:
     from advisor.uncertainty import Uncertainty
@@ -232,19 +232,6 @@ def load_rulebase(k: Knowledge, extra: list[Path] | None = None) -> RuleBase:
     return _RULEBASES[key][1]
 
 
-_RULEBASES: dict[tuple[object, ...], tuple[Knowledge, RuleBase]] = {}
-
-
-def load_rulebase(k: Knowledge, extra: list[Path] | None = None) -> RuleBase:
-    """The bundled rules plus any packs (later files override rules by id), compiled once."""
-    paths = tuple(bundled_rule_files() + [p.resolve() for p in (extra or [])])
-    stamps = tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
-    key = (paths, stamps, id(k))
-    if key not in _RULEBASES:  # compiling registers a ruleset with durable: do it once per set
-        _RULEBASES[key] = (k, RuleBase(load_rule_files(list(paths)), k))
-    return _RULEBASES[key][1]
-
-
 def rank(tco: dict[Option, float], scores: dict[Option, int], eligible: list[Option], tolerance_pct: float) -> list[Option]:
     """Money first: the cheapest eligible option, unless leanings favour another within the
     tolerance of it (the highest score wins, the cheaper breaks ties). Applied again to what is
@@ -310,8 +297,10 @@ class Evaluation:
     @property
     def cheapest(self) -> Option | None:
         """The cheapest eligible option, None when every option is excluded."""
-        pool = [o for o in OPTIONS if not self.excluded[o]]
-        return min(pool, key=lambda o: (self.report.options[o].tco_usd, OPTIONS.index(o))) if pool else None
+        pool: list[Option] = [o for o in OPTIONS if not self.excluded[o]]
+        if not pool:
+            return None
+        return min(pool, key=lambda o: (self.report.options[o].tco_usd, OPTIONS.index(o)))
 
 
 def evaluate(scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> Evaluation:

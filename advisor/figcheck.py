@@ -207,7 +207,7 @@ class Figures:
     ratio: tuple[float, ...]
 
     def pool(self, kind: Kind) -> tuple[float, ...]:
-        return getattr(self, kind)  # type: ignore[no-any-return]
+        return getattr(self, kind)
 
 
 def engine_figures(decision: Any, k: Any = None, extra: Iterable[Any] = ()) -> Figures:

@@ -11,8 +11,8 @@ import asyncio
 import inspect
 import json
 import re
-from dataclasses import dataclass, field
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from advisor.decide import Decision, RuleBase, decide

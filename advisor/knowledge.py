@@ -285,7 +285,7 @@ class Knowledge(BaseModel):
         items += [(f"training method {m.name}", m) for m in self.methods]
         items += [(f"vendor fine-tuning {v.id}", v) for v in self.vendor_offers]
         items += [(f"labeling {lc.task}", lc) for lc in self.labeling]
-        return items  # type: ignore[return-value]
+        return items
 
     def sourced_items_dict(self) -> dict[str, _Sourced]:
         return dict(self.sourced_items())

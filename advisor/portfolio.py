@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from advisor.costs import DAYS_PER_MONTH, HOURS_PER_MONTH, SECONDS_PER_DAY, OptionCost, platform_offer, serving_seconds
+from advisor.costs import DAYS_PER_MONTH, HOURS_PER_MONTH, SECONDS_PER_DAY, platform_offer, serving_seconds
 from advisor.decide import Decision
 from advisor.knowledge import Knowledge
 from advisor.scenario import Scenario

@@ -53,7 +53,7 @@ def render_portfolio_record(p: Portfolio, records: list[str], today: str) -> str
     out = ["---", "status: proposed", f"date: {today}", "---", "", "# Build or buy: the portfolio", ""]
     out += ["## Decision Outcome", "", *_platform_lines(p), ""]
     out += ["| use case | record | on its own | in the portfolio |", "| --- | --- | ---: | ---: |"]
-    for u, record, row in zip(p.use_cases, records, _rows(p), strict=True):
+    for record, row in zip(records, _rows(p), strict=True):
         name = row[0].replace("|", "\\|")
         out.append(f"| {name} | [{record}]({record}) | {row[2]} | {row[3]} |")
     out += [

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from genai_prices import Usage, __version__ as _GENAI_PRICES_VERSION, calc_price
+from genai_prices import Usage, calc_price
+from genai_prices import __version__ as _GENAI_PRICES_VERSION
 from genai_prices.data_snapshot import get_snapshot
 
 from advisor.datafiles import disk_memo
@@ -52,7 +53,7 @@ def known_models() -> tuple[str, ...]:
 
 def _equals(clause: object) -> list[str]:
     if hasattr(clause, "equals"):
-        return [clause.equals]  # type: ignore[attr-defined]
+        return [clause.equals]
     return [name for sub in getattr(clause, "or_", []) for name in _equals(sub)]
 
 

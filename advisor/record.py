@@ -19,10 +19,10 @@ from advisor.assumptions import assumption_rows
 from advisor.costs import COST_DRIVERS, ONE_TIME_KEYS
 from advisor.decide import Decision, Finding
 from advisor.errors import RecordError
-from advisor.limits import MAX_FRONT_MATTER_BYTES, MAX_FRONT_MATTER_DEPTH
-from advisor.safe_text import clean, clip, one_line
 from advisor.knowledge import Knowledge
+from advisor.limits import MAX_FRONT_MATTER_BYTES, MAX_FRONT_MATTER_DEPTH
 from advisor.money import usd
+from advisor.safe_text import clean, clip, one_line
 from advisor.scenario import OPTIONS, Option
 
 OPTION_TITLES: dict[Option, str] = {
@@ -68,7 +68,7 @@ class RecordFigures(BaseModel):
     breakeven_month: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
     def __getitem__(self, key: str) -> float | int | None:
-        return getattr(self, key)  # type: ignore[no-any-return]
+        return getattr(self, key)
 
 
 class FrontMatter(BaseModel):
@@ -371,7 +371,7 @@ class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses anchors and aliases: a record never needs them, and an alias bomb
     (billion laughs) expands to gigabytes from a few hundred bytes."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             raise yaml.YAMLError("the front matter uses a YAML alias (*name); records never do")
         event = self.peek_event()
@@ -405,7 +405,7 @@ def parse_record(text: str, where: str = "record") -> FrontMatter:
         return FrontMatter.model_validate(data)
     except ValidationError as exc:
         lines, seen = [], set()
-        for err, line in zip(exc.errors(), describe_validation(f"{where}: front matter", exc)):
+        for err, line in zip(exc.errors(), describe_validation(f"{where}: front matter", exc), strict=True):
             key = err["loc"][0] if err["loc"] else ""
             if key not in seen:  # one line per front matter key, not one per list element
                 seen.add(key)

@@ -74,7 +74,8 @@ def _number_candidates(conds: list[Condition]) -> list[float]:
     if lo is None and hi is None:
         base = [0.0]
     elif lo is None:
-        base = [hi - 1.0, hi]  # type: ignore[operator]
+        assert hi is not None
+        base = [hi - 1.0, hi]
     elif hi is None:
         base = [lo + 1.0, lo]
     else:
@@ -87,7 +88,8 @@ def _solve_fact(conds: list[Condition], kind: FactType, choices: tuple[str, ...]
     if kind == "bool":
         options: list[FactValue] = [True, False]
     elif kind == "text":
-        options = list(choices) if choices else sorted({str(c.value) for c in conds}) + ["\x00other"]
+        texts = list(choices) if choices else sorted({str(c.value) for c in conds}) + ["\x00other"]
+        options = list[FactValue](texts)
     else:
         options = list(_number_candidates(conds))
     for value in options:

@@ -210,7 +210,7 @@ class CompiledRules:
                     for ruleset in stratum:
                         if ruleset.can_fire(derived):
                             ruleset.run(sid, facts, derived)
-                    derived |= {self._derives[r] for r in self._fired.get(sid, []) if r in self._derives}
+                    derived |= {str(self._derives[r]) for r in self._fired.get(sid, []) if r in self._derives}
                 fired = self._fired.get(sid, [])
             finally:
                 self._fired.pop(sid, None)

@@ -9,10 +9,8 @@ lands in a new combination of conditions. Pure: no I/O.
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass, replace
-
-from typing import Any
+from typing import Any, cast
 
 from advisor import arith
 from advisor.cells import flip_value
@@ -89,7 +87,7 @@ def plausible_ranges(scenario: Scenario, k: Knowledge) -> dict[str, Range]:
     return ranges
 
 
-def with_tied(scenario: Scenario, changes: dict[str, float | int]) -> dict[str, float | int]:
+def with_tied(scenario: Scenario, changes: dict[str, Any]) -> dict[str, Any]:
     """Add the fine-tuned counterpart of a changed API review rate or accuracy, keeping the gain:
     a review rate keeps its ratio, an accuracy its difference in points."""
     out = dict(changes)
@@ -278,7 +276,7 @@ def monte_carlo(
     if batch is not None:
         option, cheapest = batch.option, batch.cheapest
         tco = {o: np.broadcast_to(batch.report.options[o].tco_usd, (samples,)) for o in OPTIONS}
-        breakeven = {o: np.broadcast_to(batch.report.options[o].breakeven_month, (samples,)) for o in OPTIONS if o != "api"}
+        breakeven = {o: np.broadcast_to(cast(Any, batch.report.options[o].breakeven_month), (samples,)) for o in OPTIONS if o != "api"}
     else:
         option, cheapest = np.zeros(samples, int), np.zeros(samples, int)
         tco = {o: np.zeros(samples) for o in OPTIONS}
@@ -295,7 +293,7 @@ def monte_carlo(
                     breakeven[o][i] = cost.breakeven_month if cost.breakeven_month else np.nan
     wins = np.bincount(option, minlength=len(OPTIONS))
     cheap = np.bincount(cheapest[cheapest >= 0], minlength=len(OPTIONS))
-    months = {
+    months: dict[Option, list[float | None]] = {
         o: [None if math.isinf(v) else round(v, 1) for v in _percentile_triple(np.nan_to_num(vals, nan=np.inf))]
         for o, vals in breakeven.items()
     }

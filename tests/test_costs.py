@@ -261,7 +261,7 @@ def test_breakeven_matches_the_cumulative_curves(k, scenario, volume):
     c = costs(k, scenario, daily_requests=volume, examples_to_label=8_000, labeling_task="expert")
     for option in ("vendor-finetune", "self-host", "hybrid"):
         expected = next(
-            (m for m, (own, api) in enumerate(zip(c[option].curve, c["api"].curve), 1) if own <= api), None
+            (m for m, (own, api) in enumerate(zip(c[option].curve, c["api"].curve, strict=True), 1) if own <= api), None
         )
         assert c[option].breakeven_month == expected, option
 

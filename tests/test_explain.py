@@ -7,7 +7,6 @@ import json
 import httpx2
 import pytest
 
-from advisor import explain as explain_mod
 from advisor.cli import main
 from advisor.explain import Explanation, explain, record_lines, stream_explanation
 from advisor.figcheck import NOTE_PREFIX

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -170,7 +169,7 @@ def test_concurrent_writers_never_share_a_number(tmp_path, force):
         for _ in range(12)
     ]
     results = [(p.returncode, p.communicate(timeout=120)[1]) for p in procs]
-    results = [(p.returncode, err) for p, (_, err) in zip(procs, results)]
+    results = [(p.returncode, err) for p, (_, err) in zip(procs, results, strict=True)]
     assert all(code == 0 for code, _ in results), results
     written = sorted(p.name for p in out.glob("*.md"))
     assert len(written) == 12
@@ -231,7 +230,7 @@ def record(tmp_path, capsys) -> Path:
 
 
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+    f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
 )
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from advisor.cli import main
+from advisor.costs import price_options
 from advisor.decide import RuleBase, decide, load_rulebase
 from advisor.errors import RulesError
 from advisor.facts import build_facts, fact_types
-from advisor.costs import price_options
 from advisor.rulebase import Condition, bundled_rule_files, load_rule_files, parse_condition
 from tests.conftest import TODAY
 

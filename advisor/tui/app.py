@@ -64,7 +64,7 @@ class BuildBuyApp(App[None]):
         self.last_record: Path | None = None  # the record saved last, if any
         self.last_record_key: str | None = None  # what it holds (see ResultScreen.record_key)
 
-    def notify(  # type: ignore[override]
+    def notify(
         self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
         markup: bool = False,
     ) -> None:

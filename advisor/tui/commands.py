@@ -4,6 +4,7 @@ question, open the last result, help and the side panel."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -42,7 +43,7 @@ class BuildBuyCommands(Provider):
             if not bb.interview.skipped(name):
                 found.append(
                     (f"Jump to question: {label_of(bb.k, name)}", bb.k.answers[name].question,
-                     lambda name=name: bb.jump_to(name))
+                     partial(bb.jump_to, name))
                 )
         return found
 
@@ -50,7 +51,7 @@ class BuildBuyCommands(Provider):
         for title, help_text, callback in self.commands()[:6]:
             yield DiscoveryHit(title, callback, help=help_text)
 
-    async def search(self, query: str) -> AsyncIterator[Hit]:  # type: ignore[override]
+    async def search(self, query: str) -> AsyncIterator[Hit]:
         matcher = self.matcher(query)
         for title, help_text, callback in self.commands():
             score = matcher.match(title)

@@ -27,17 +27,17 @@ from advisor.money import usd0
 from advisor.scenario import OPTIONS
 from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
 from advisor.tui.headline import (
-    ids_for_labels,
-    glossary,
-    signed_usd,
     assumption_name,
     assumption_value,
     biggest_warning,
     cost_line,
     effect,
     flip_lines,
+    glossary,
     humanize,
+    ids_for_labels,
     money_line,
+    signed_usd,
     title,
 )
 from advisor.tui.safe import clean
