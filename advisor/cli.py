@@ -10,7 +10,7 @@ from pathlib import Path
 
 from advisor import __version__
 from advisor.errors import BuildBuyError, InputError, RulesError
-from advisor.safe_text import clean, clip, one_line
+from advisor.inputs.safe_text import clean, clip, one_line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -101,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_flags(args)
         if args.command is None:
-            from advisor.tui_launch import run_tui
+            from advisor.tui.launch import run_tui
 
             return run_tui()
         handler = {
@@ -144,38 +144,34 @@ def _today() -> dt.date:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    from advisor.decide import decide, load_rulebase
-    from advisor.knowledge import load_knowledge
-    from advisor.scenario import load_answers_file
+    from advisor.engine import Engine
+    from advisor.inputs.knowledge import load_knowledge
+    from advisor.inputs.scenario import load_answers_file
 
     k = load_knowledge()
     if args.from_text is not None:
         if args.answers is not None:
             raise BuildBuyError("give an answers file or --from-text FILE, not both")
-        from advisor.describe import answers_from_text
+        from advisor.interview.describe import answers_from_text
 
         args.answers = answers_from_text(args.from_text, k)
     elif args.answers is None:
         raise BuildBuyError("decide needs an answers file or --from-text FILE (`buildbuy example` prints an answers file)")
     scenario = load_answers_file(args.answers, k)
     if args.assumptions:
-        from advisor.calibrate import read_assumptions
+        from advisor.costs.calibrate import read_assumptions
 
         for path in args.assumptions:  # later files win, and all win over the answers file's own
             scenario = scenario.with_changes(**read_assumptions(path, k))
-    rules = load_rulebase(k, args.rules)
-    decision = decide(scenario, k, rules, _today())
-    if args.samples:
-        from advisor.uncertainty import analyse
-
-        decision = analyse(decision, k, rules, samples=args.samples, seed=args.seed)
+    engine = Engine.load(args.rules, today=_today(), k=k)
+    decision = engine.decide(scenario, samples=args.samples, seed=args.seed)
     explanation = None
     if args.explain:
-        from advisor.explain import explain_for_cli
+        from advisor.llm.explain import explain_for_cli
 
         explanation = explain_for_cli(decision, k, audience=args.audience)
     if args.out:
-        from advisor.record_io import refuse_input_as_output, save_record
+        from advisor.records import refuse_input_as_output, save_record
 
         refuse_input_as_output(args.out, [args.answers, *args.rules])
         path = save_record(
@@ -184,14 +180,14 @@ def _decide(args: argparse.Namespace) -> int:
         )
         print(f"buildbuy: wrote {path}", file=sys.stderr)
     if args.json:
-        from advisor.report_json import decision_json, dumps
+        from advisor.views.json_view import decision_json, dumps
 
         data = decision_json(decision, k)
         if explanation is not None:
             data["explanation"] = explanation.as_dict()
         print(dumps(data))
     else:
-        from advisor.text_view import render_text
+        from advisor.views.text import render_text
 
         print(clean(render_text(decision)), end="")
         if explanation is not None:
@@ -203,14 +199,13 @@ def _decide(args: argparse.Namespace) -> int:
 
 
 def _portfolio(args: argparse.Namespace) -> int:
-    from advisor.decide import decide, load_rulebase
-    from advisor.knowledge import load_knowledge
-    from advisor.portfolio import build_portfolio, portfolio_json
-    from advisor.portfolio_view import render_portfolio_record, render_portfolio_text
-    from advisor.scenario import load_answers_file
+    from advisor.decision.portfolio import build_portfolio, portfolio_json
+    from advisor.engine import Engine
+    from advisor.inputs.scenario import load_answers_file
+    from advisor.views.portfolio_view import render_portfolio_record, render_portfolio_text
 
-    k = load_knowledge()
-    rules = load_rulebase(k, args.rules)
+    engine = Engine.load(args.rules, today=_today())
+    k = engine.k
     files: list[Path] = []
     failures: list[tuple[str, str]] = []
     for path in args.paths:
@@ -221,23 +216,23 @@ def _portfolio(args: argparse.Namespace) -> int:
         else:
             failures.append((str(path), "no such file or folder"))
     decided = []
-    today = _today()
+    today = engine.today
     for path in files:
         try:
-            decided.append((str(path), decide(load_answers_file(path, k), k, rules, today)))
+            decided.append((str(path), engine.decide(load_answers_file(path, k))))
         except BuildBuyError as exc:  # report it by name and decide the rest
             problems = [q.removeprefix(f"{path}: ") for q in exc.problems]
             failures.append((str(path), "; ".join(problems)))
     result = build_portfolio(decided, k, failures)
     if args.out:
-        from advisor.record_io import next_record_path, save_record, write_atomic
+        from advisor.records import next_record_path, save_record, write_atomic
 
         names = [save_record(u.decision, k, args.out).name for u in result.use_cases]
         target = next_record_path(args.out, "portfolio")
         write_atomic(target, render_portfolio_record(result, names, today.isoformat()), force=False)
         print(f"buildbuy: wrote {len(names)} record(s) and {target}", file=sys.stderr)
     if args.json:
-        from advisor.report_json import dumps
+        from advisor.views.json_view import dumps
 
         print(dumps(portfolio_json(result)))
         for path, message in failures:  # the text view lists them itself
@@ -248,9 +243,9 @@ def _portfolio(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from advisor.calibrate import read_bench
+    from advisor.costs.calibrate import read_bench
     from advisor.errors import InputError
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.knowledge import load_knowledge
 
     result = read_bench(args.bench, load_knowledge(), gpu=args.gpu, gpus=args.gpus, model_size=args.model_size)
     if args.out.resolve() == args.bench.resolve():
@@ -269,15 +264,15 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _example(args: argparse.Namespace) -> int:
-    from advisor.example import example_answers
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.example import example_answers
+    from advisor.inputs.knowledge import load_knowledge
 
     print(example_answers(load_knowledge()), end="")
     return 0
 
 
 def _knowledge(args: argparse.Namespace) -> int:
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.knowledge import load_knowledge
 
     k = load_knowledge()
     today = _today()
@@ -294,14 +289,14 @@ def _knowledge(args: argparse.Namespace) -> int:
 
 def _rules(args: argparse.Namespace) -> int:
     from advisor.costs import COST_DRIVERS
-    from advisor.facts import fact_types
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.knowledge import load_knowledge
     from advisor.rulebase import bundled_rule_files, check_rules, load_rule_files
+    from advisor.rulebase.facts import fact_types
 
     k = load_knowledge()
     if args.check:
-        from advisor.rule_logic import semantic_problems
-        from advisor.rule_probe import prove_runs
+        from advisor.rulebase.logic import semantic_problems
+        from advisor.rulebase.probe import prove_runs
 
         paths = bundled_rule_files() + [args.check]
         rules = load_rule_files(paths)
@@ -329,6 +324,6 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _revisit(args: argparse.Namespace) -> int:
-    from advisor.record_io import revisit_command
+    from advisor.records import revisit_command
 
     return revisit_command(args.record, rules=args.rules, update=args.update, as_json=args.json, today=_today())

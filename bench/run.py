@@ -20,12 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from advisor.costs import price_options  # noqa: E402
-from advisor.decide import RuleBase, decide, load_rulebase  # noqa: E402
-from advisor.facts import build_facts  # noqa: E402
-from advisor.knowledge import load_knowledge  # noqa: E402
+from advisor.decision import RuleBase, decide, load_rulebase  # noqa: E402
+from advisor.decision.uncertainty import analyse, flip_points, monte_carlo  # noqa: E402
+from advisor.inputs.knowledge import load_knowledge  # noqa: E402
+from advisor.inputs.scenario import load_answers_file  # noqa: E402
 from advisor.rulebase import bundled_rule_files, load_rule_files  # noqa: E402
-from advisor.scenario import load_answers_file  # noqa: E402
-from advisor.uncertainty import analyse, flip_points, monte_carlo  # noqa: E402
+from advisor.rulebase.facts import build_facts  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "claims-triage.toml"
 TODAY = dt.date(2026, 11, 30)

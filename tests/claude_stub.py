@@ -58,7 +58,7 @@ def client(handler: Any) -> anthropic.AsyncAnthropic:
 
 def use_production_client(monkeypatch: pytest.MonkeyPatch, handler: Any) -> None:
     """The real client buildbuy builds (timeouts, size cap, retries, base URL), over a mock transport."""
-    from advisor import claude
+    from advisor.llm import claude
 
     monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
     monkeypatch.setattr(claude, "_transport", lambda: httpx2.MockTransport(handler))

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from advisor.decide import Decision, RuleBase, decide, load_rulebase
-from advisor.knowledge import Knowledge, load_knowledge
-from advisor.scenario import Scenario, build_scenario
+from advisor.decision import Decision, RuleBase, decide, load_rulebase
+from advisor.inputs.knowledge import Knowledge, load_knowledge
+from advisor.inputs.scenario import Scenario, build_scenario
 
 TODAY = dt.date(2026, 11, 30)
 ROOT = Path(__file__).resolve().parent.parent

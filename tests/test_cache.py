@@ -7,8 +7,8 @@ import os
 import pickle
 from pathlib import Path
 
-from advisor.datafiles import _cache_dir, data_dir
-from advisor.knowledge import _load_cached
+from advisor.inputs.datafiles import _cache_dir, data_dir
+from advisor.inputs.knowledge import _load_cached
 
 
 def copy_knowledge(tmp_path: Path) -> Path:
@@ -74,7 +74,7 @@ def test_an_edit_that_keeps_size_and_mtime_is_not_served_stale(tmp_path):
 
 
 def test_tampered_price_cache_falls_back_to_genai_prices():
-    from advisor import prices
+    from advisor.costs import prices
 
     prices.token_price.cache_clear()
     right = prices.token_price("gpt-4o")

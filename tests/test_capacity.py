@@ -6,8 +6,8 @@ import tomllib
 
 import pytest
 
-from advisor.capacity import Efficiencies, capacity
 from advisor.cli import main
+from advisor.costs.capacity import Efficiencies, capacity
 from tests.conftest import ROOT
 
 CALIBRATION = tomllib.loads((ROOT / "knowledge" / "calibration.toml").read_text(encoding="utf-8"))["point"]

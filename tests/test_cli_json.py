@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from advisor.cli import main
-from advisor.scenario import ANSWER_NAMES, OPTIONS
+from advisor.inputs.scenario import ANSWER_NAMES, OPTIONS
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "claims-triage.toml"

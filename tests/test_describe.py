@@ -9,8 +9,8 @@ import httpx2
 import pytest
 
 from advisor.cli import main
-from advisor.describe import FROM_DESCRIPTION, describe, extract_tool, parse_description
-from advisor.scenario import ANSWER_NAMES, load_answers_file
+from advisor.inputs.scenario import ANSWER_NAMES, load_answers_file
+from advisor.interview.describe import FROM_DESCRIPTION, describe, extract_tool, parse_description
 from tests.claude_stub import client, error, message, tool_use, use_production_client
 
 ISSUE_TEXT = (
@@ -144,7 +144,7 @@ def test_decide_from_text_refuses_bad_input_in_one_line(tmp_path, capsys):
 
 
 def test_prefilled_answers_are_confirmed_one_by_one_and_survive_a_resume(k):
-    from advisor.interview import Interview
+    from advisor.interview.flow import Interview
 
     iv = Interview(k)
     iv.prefill({"daily_requests": 40_000, "use_case": "claims", "bogus": 1})
@@ -165,7 +165,7 @@ def test_the_new_modules_and_from_text_without_a_key_import_no_client(tmp_path):
 
     description = _desc(tmp_path)
     code = (
-        "import sys; import advisor.figcheck, advisor.claude, advisor.explain, advisor.followup, advisor.describe; "
+        "import sys; import advisor.views.figcheck, advisor.llm.claude, advisor.llm.explain, advisor.llm, advisor.interview.describe; "
         "from advisor.cli import main; "
         f"rc = main(['decide', '--from-text', {str(description)!r}, '--samples', '0', '--explain']); "
         "bad = [m for m in ('textual', 'anthropic') if m in sys.modules]; "

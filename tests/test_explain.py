@@ -8,8 +8,8 @@ import httpx2
 import pytest
 
 from advisor.cli import main
-from advisor.explain import Explanation, explain, record_lines, stream_explanation
-from advisor.figcheck import NOTE_PREFIX
+from advisor.llm.explain import Explanation, explain, record_lines, stream_explanation
+from advisor.views.figcheck import NOTE_PREFIX
 from tests.claude_stub import MODEL, SECRET, SSE_HEADERS, client, error, streamed, use_production_client
 from tests.conftest import ROOT
 
@@ -167,7 +167,7 @@ def test_key_is_never_printed_or_written(builder, k, tmp_path, monkeypatch, caps
 
 
 def test_explanation_from_claude_lands_in_the_record(builder, k, tmp_path):
-    from advisor.record_io import save_record
+    from advisor.records import save_record
 
     result = explain(builder, k, client=client(lambda r: streamed("Build it. <b>bold claim</b>")))
     path = save_record(builder, k, tmp_path, explanation=result)
@@ -178,7 +178,7 @@ def test_explanation_from_claude_lands_in_the_record(builder, k, tmp_path):
 
 def test_model_comes_from_env_then_config(monkeypatch, isolated_dirs):
     from advisor.errors import ConfigError
-    from advisor.explain import DEFAULT_MODEL, config_path, model_name
+    from advisor.llm.explain import DEFAULT_MODEL, config_path, model_name
 
     assert model_name() == DEFAULT_MODEL
     config_path().parent.mkdir(parents=True)

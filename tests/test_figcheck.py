@@ -6,9 +6,9 @@ import random
 
 import pytest
 
-from advisor.figcheck import NOTE_PREFIX, Figures, check, engine_figures, mentions, unverified, unverified_note
-from advisor.uncertainty import analyse
-from advisor.written import AUDIENCES, written_explanation
+from advisor.decision.uncertainty import analyse
+from advisor.views.figcheck import NOTE_PREFIX, Figures, check, engine_figures, mentions, unverified, unverified_note
+from advisor.views.written import AUDIENCES, written_explanation
 
 
 def pool(*values: float) -> Figures:

@@ -8,9 +8,9 @@ import json
 import httpx2
 import pytest
 
-from advisor.figcheck import NOTE_PREFIX
-from advisor.followup import Conversation, Tools, answer, answer_offline, tool_definitions
-from advisor.scenario import ANSWER_NAMES
+from advisor.inputs.scenario import ANSWER_NAMES
+from advisor.llm import Conversation, Tools, answer, answer_offline, tool_definitions
+from advisor.views.figcheck import NOTE_PREFIX
 from tests.claude_stub import client, error, message, streamed_message, tool_use
 
 
@@ -117,7 +117,7 @@ BROKEN = {
 
 @pytest.mark.parametrize("case", list(BROKEN))
 async def test_a_broken_turn_does_not_poison_the_conversation(case, tools, monkeypatch):
-    from advisor import claude
+    from advisor.llm import claude
 
     monkeypatch.setattr(claude, "DEFAULT_BACKOFF_S", 0.0)
     broken, reason = BROKEN[case]

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.cli import main
-from advisor.knowledge import load_knowledge
-from advisor.scenario import Answers
+from advisor.inputs.knowledge import load_knowledge
+from advisor.inputs.scenario import Answers
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "claims-triage.toml"

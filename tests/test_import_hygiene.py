@@ -8,10 +8,10 @@ import sys
 import pytest
 
 CORE = [
-    "advisor.knowledge", "advisor.scenario", "advisor.prices", "advisor.costs", "advisor.facts",
-    "advisor.rulebase", "advisor.rules_engine", "advisor.decide", "advisor.report_json",
-    "advisor.text_view", "advisor.assumptions", "advisor.cli", "advisor.uncertainty", "advisor.record",
-    "advisor.record_io", "advisor.written", "advisor.interview", "advisor.session", "advisor.example",
+    "advisor.inputs.knowledge", "advisor.inputs.scenario", "advisor.costs.prices", "advisor.costs", "advisor.rulebase.facts",
+    "advisor.rulebase", "advisor.rulebase.engine", "advisor.decision", "advisor.views.json_view",
+    "advisor.views.text", "advisor.views.assumptions", "advisor.cli", "advisor.decision.uncertainty", "advisor.records",
+    "advisor.records", "advisor.views.written", "advisor.interview.flow", "advisor.interview.session", "advisor.inputs.example",
 ]
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from advisor.cli import main
 from advisor.errors import InputError
-from advisor.scenario import build_scenario
+from advisor.inputs.scenario import build_scenario
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from advisor.errors import InputError
-from advisor.interview import Interview, Unclear, parse_answer, parse_number
+from advisor.interview.flow import Interview, Unclear, parse_answer, parse_number
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def test_pasted_whitespace_is_parsed_at_once(k):
 
 
 def test_numbers_are_shown_without_exponents(k):
-    from advisor.interview import show
+    from advisor.interview.flow import show
 
     assert show(k.answers["daily_requests"], 1_000_000_000, unit=True) == "1,000,000,000 requests/day"
     assert show(k.answers["peak_to_average"], 2.5, unit=True) == "2.5x"
@@ -226,7 +226,7 @@ def test_any_saved_session_loads_or_is_set_aside(k, tmp_path):
     import random
 
     from advisor.errors import SessionError
-    from advisor.session import load_session
+    from advisor.interview.session import load_session
 
     rng = random.Random(16)
     leaves = [None, True, 0, -4, 1e308, "x", "[/]", [], {}, [[[]]], {"a": {"b": {}}}]

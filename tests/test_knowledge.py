@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from advisor.datafiles import data_dir
 from advisor.errors import KnowledgeError
-from advisor.knowledge import load_knowledge, stale_warning
-from advisor.scenario import ANSWER_NAMES
+from advisor.inputs.datafiles import data_dir
+from advisor.inputs.knowledge import load_knowledge, stale_warning
+from advisor.inputs.scenario import ANSWER_NAMES
 
 
 def copy_knowledge(tmp_path: Path) -> Path:
@@ -92,7 +92,7 @@ def test_stale_figures_warn_and_fresh_ones_do_not(k):
 
 
 def test_stale_warning_reaches_every_output(k, rules, scenario):
-    from advisor.decide import decide
+    from advisor.decision import decide
 
     old = k.model_copy(deep=True)
     old.figures["token_reduction"] = k.figures["token_reduction"].model_copy(update={"as_of": dt.date(2025, 1, 31)})
@@ -101,8 +101,8 @@ def test_stale_warning_reaches_every_output(k, rules, scenario):
 
 
 def test_disk_cache_follows_edits_and_survives_corruption(tmp_path):
-    from advisor.datafiles import _cache_dir
-    from advisor.knowledge import _load_cached
+    from advisor.inputs.datafiles import _cache_dir
+    from advisor.inputs.knowledge import _load_cached
 
     folder = copy_knowledge(tmp_path)
     first = _load_cached.__wrapped__(folder)  # bypass the in-process cache, use the disk cache

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from advisor.decide import decide
-from advisor.report_json import decision_json, dumps
-from advisor.scenario import OPTIONS, build_scenario
-from advisor.uncertainty import analyse
+from advisor.decision import decide
+from advisor.decision.uncertainty import analyse
+from advisor.inputs.scenario import OPTIONS, build_scenario
+from advisor.views.json_view import decision_json, dumps
 from tests.conftest import TODAY
 
 N_SCENARIOS = 160
@@ -74,14 +74,14 @@ def generated(k, rules):
 
 @pytest.fixture(scope="module")
 def k():
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.knowledge import load_knowledge
 
     return load_knowledge()
 
 
 @pytest.fixture(scope="module")
 def rules(k):
-    from advisor.decide import load_rulebase
+    from advisor.decision import load_rulebase
 
     return load_rulebase(k)
 

@@ -18,10 +18,10 @@ import pytest
 
 from advisor.cli import main
 from advisor.errors import RulesError
-from advisor.facts import fact_types
-from advisor.rule_logic import default_facts, reference_fired
 from advisor.rulebase import LoadedRule, Rule, bundled_rule_files, load_rule_files, parse_condition
-from advisor.rules_engine import CompiledRules, plan_rulesets
+from advisor.rulebase.engine import CompiledRules, plan_rulesets
+from advisor.rulebase.facts import fact_types
+from advisor.rulebase.logic import default_facts, reference_fired
 
 
 def rule_toml(rid: str, when: str, then: str = '{ kind = "advise" }') -> str:
@@ -108,10 +108,10 @@ def test_many_packs_compiled_into_one_process(tmp_path):
         packs.append(str(path))
     script.write_text(
         "import sys\nfrom pathlib import Path\n"
-        "from advisor.knowledge import load_knowledge\nfrom advisor.facts import fact_types\n"
-        "from advisor.rule_logic import default_facts, reference_fired\n"
+        "from advisor.inputs.knowledge import load_knowledge\nfrom advisor.rulebase.facts import fact_types\n"
+        "from advisor.rulebase.logic import default_facts, reference_fired\n"
         "from advisor.rulebase import bundled_rule_files, load_rule_files\n"
-        "from advisor.rules_engine import CompiledRules\n"
+        "from advisor.rulebase.engine import CompiledRules\n"
         "facts = default_facts(fact_types(load_knowledge()))\n"
         "for pack in sys.argv[1:]:\n"
         "    rules = load_rule_files(bundled_rule_files() + [Path(pack)])\n"
@@ -143,8 +143,8 @@ def test_every_ruleset_stays_under_the_engine_limits():
         )
         for i in range(400)
     ]
-    from advisor.limits import RULESET_MAX_ALPHA_EDGES, RULESET_MAX_RULES
-    from advisor.rules_engine import alpha_paths
+    from advisor.inputs.limits import RULESET_MAX_ALPHA_EDGES, RULESET_MAX_RULES
+    from advisor.rulebase.engine import alpha_paths
 
     for stratum in plan_rulesets(pack):
         for chunk in stratum:
@@ -232,7 +232,7 @@ def test_a_crashing_engine_is_reported_not_fatal(tmp_path, monkeypatch, capsys):
     real_run = subprocess.run
 
     def crashing(cmd, *args, **kwargs):
-        if "advisor.rule_probe" in cmd:
+        if "advisor.rulebase.probe" in cmd:
             return subprocess.CompletedProcess(cmd, -11, "", "")
         return real_run(cmd, *args, **kwargs)
 
@@ -293,7 +293,7 @@ def random_facts(rng: random.Random, types: dict) -> dict:
 
 
 def differential_bundled(facts_count: int = 2000) -> None:
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.knowledge import load_knowledge
 
     rules = load_rule_files(bundled_rule_files())
     engine = CompiledRules(rules)
@@ -305,7 +305,7 @@ def differential_bundled(facts_count: int = 2000) -> None:
 
 
 def differential_random_pack(seed: int) -> None:
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.knowledge import load_knowledge
 
     types = fact_types(load_knowledge())
     rng = random.Random(seed)
@@ -361,7 +361,7 @@ def chain_pack(n: int) -> str:
 
 
 def differential_chain(path: str) -> None:
-    from advisor.knowledge import load_knowledge
+    from advisor.inputs.knowledge import load_knowledge
 
     rules = load_rule_files([Path(path)])
     engine = CompiledRules(rules)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from advisor.cli import main
-from advisor.decide import decide
-from advisor.portfolio import build_portfolio, portfolio_json
+from advisor.decision import decide
+from advisor.decision.portfolio import build_portfolio, portfolio_json
 
 SELF_HOST = '[answers]\nuse_case = "{name}"\ndaily_requests = 200000\nlabeled_examples = 5000\ndata_must_stay_in_house = true\n'
 

@@ -8,12 +8,11 @@ import re
 import pytest
 
 from advisor.cli import main
-from advisor.decide import decide
+from advisor.decision import decide
+from advisor.decision.uncertainty import analyse
 from advisor.errors import RecordError
-from advisor.record import md, parse_record, render_record
-from advisor.record_io import next_record_path, recompute, save_record, write_atomic
-from advisor.scenario import load_answers_file
-from advisor.uncertainty import analyse
+from advisor.inputs.scenario import load_answers_file
+from advisor.records import md, next_record_path, parse_record, recompute, render_record, save_record, write_atomic
 from tests.conftest import ROOT, TODAY
 
 GOLDEN = ROOT / "tests" / "golden" / "claims-triage.md"

@@ -212,7 +212,7 @@ def test_records_use_madr4_names_and_old_records_still_read(tmp_path, capsys):
     assert "deciders" not in head
     old = tmp_path / "old.md"
     old.write_text(written.read_text().replace("decision-makers:", "deciders:").replace("consulted: []\ninformed: []\n", ""))
-    from advisor.record import parse_record
+    from advisor.records import parse_record
 
     assert parse_record(old.read_text()).decision_makers == ["Ada"]
     code, out, err = run(capsys, "revisit", str(old))
@@ -260,7 +260,7 @@ def test_revisit_on_a_tampered_record_exits_2_naming_the_field(record, capsys, e
 
 
 def test_revisit_crash_is_exit_2_not_1(record, capsys, monkeypatch):
-    import advisor.record_io as record_io
+    import advisor.records.revisit as record_io
 
     def broken(*args, **kwargs):
         raise ValueError("boom")
@@ -375,7 +375,7 @@ def test_decision_makers_are_validated_and_readable_back(tmp_path, capsys):
     code, _, err = run(capsys, "decide", str(EXAMPLE), "--samples", "0", "--out", str(out), "--decision-maker", "Ada\x1b[2J", "--decider", "Bob")
     assert code == 0, err
     record = next(out.glob("*.md"))
-    from advisor.record import parse_record
+    from advisor.records import parse_record
 
     assert parse_record(record.read_text()).decision_makers == ["Ada[2J", "Bob"]
     code, _, err = run(capsys, "revisit", str(record))
@@ -385,7 +385,7 @@ def test_decision_makers_are_validated_and_readable_back(tmp_path, capsys):
 @pytest.mark.parametrize("extreme", ["max", "min"])
 def test_records_of_extreme_answers_read_back(tmp_path, capsys, extreme):
     """Every record decide writes passes the front matter model that revisit reads it with."""
-    from advisor.scenario import Answers
+    from advisor.inputs.scenario import Answers
 
     lines = [f'use_case = "{extreme}"']
     for name, field in Answers.model_fields.items():
@@ -418,8 +418,8 @@ def test_records_are_written_where_hard_links_are_not_supported(tmp_path, capsys
 def test_a_figure_can_state_its_own_sane_range():
     import datetime as dt
 
-    from advisor.knowledge import Figure
-    from advisor.scenario import _sane_range
+    from advisor.inputs.knowledge import Figure
+    from advisor.inputs.scenario import _sane_range
 
     fig = Figure(value=2, unit="GPUs", min=1, max=16, source="s", as_of=dt.date(2026, 1, 1))
     assert _sane_range("ha_gpus", fig) == (1.0, 16.0, False)

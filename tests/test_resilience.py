@@ -9,9 +9,9 @@ import time
 import httpx2
 import pytest
 
-from advisor import claude
 from advisor.cli import main
-from advisor.explain import explain
+from advisor.llm import claude
+from advisor.llm.explain import explain
 from tests.claude_stub import MODEL, SSE_HEADERS, error, message, sse, streamed, use_production_client
 from tests.conftest import ROOT
 

@@ -9,10 +9,10 @@ import pytest
 
 from advisor.cli import main
 from advisor.costs import price_options
-from advisor.decide import RuleBase, decide, load_rulebase
+from advisor.decision import RuleBase, decide, load_rulebase
 from advisor.errors import RulesError
-from advisor.facts import build_facts, fact_types
 from advisor.rulebase import Condition, bundled_rule_files, load_rule_files, parse_condition
+from advisor.rulebase.facts import build_facts, fact_types
 from tests.conftest import TODAY
 
 
@@ -75,7 +75,7 @@ BUNDLED = [r.id for r in load_rule_files(bundled_rule_files())]
 
 @pytest.fixture(scope="module")
 def base_facts(k):
-    from advisor.scenario import build_scenario
+    from advisor.inputs.scenario import build_scenario
 
     fact_types_cache.update(fact_types(k))
     s = build_scenario({}, k)
@@ -169,7 +169,7 @@ def test_api_now_with_a_trigger_to_build_later(decision):
 
 
 def test_plan_trigger_is_the_daily_requests_flip_point(decision, k, rules):
-    from advisor.uncertainty import flip_points
+    from advisor.decision.uncertainty import flip_points
 
     d = decision(daily_requests=20_000, labeled_examples=3_000)
     assert d.option == "api"

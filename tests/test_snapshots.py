@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from advisor.session import session_path
+from advisor.interview.session import session_path
 from advisor.tui.app import make_app
 from tests.conftest import TODAY
 

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from advisor.decide import decide
-from advisor.scenario import build_scenario
-from advisor.session import session_path
+from advisor.decision import decide
+from advisor.inputs.scenario import build_scenario
+from advisor.interview.session import session_path
 from advisor.tui.app import make_app
 from tests.conftest import TODAY
 
@@ -285,7 +285,7 @@ async def test_offline_follow_up_question_uses_the_engine():
 
 
 async def test_a_failing_worker_becomes_a_message_not_a_crash(monkeypatch):
-    import advisor.tui.app as app_module
+    import advisor.engine as app_module  # the engine the app decides with
 
     def broken(*args, **kwargs):
         raise RuntimeError("engine exploded")
@@ -341,7 +341,7 @@ async def test_square_brackets_are_shown_literally_and_never_crash():
 
 async def test_an_unexpected_crash_exits_non_zero(monkeypatch):
     import advisor.tui.interview_screen as screen_module
-    from advisor import tui_launch
+    from advisor.tui import launch as tui_launch
 
     def broken(self, *args, **kwargs):
         raise RuntimeError("boom")
@@ -421,7 +421,7 @@ async def test_a_session_answer_that_no_longer_validates_is_named():
 async def test_ctrl_r_shows_progress_and_repeated_presses_do_not_stack(monkeypatch):
     import time
 
-    import advisor.tui.app as app_module
+    import advisor.engine as app_module  # the engine the app decides with
 
     real = app_module.decide
 
@@ -607,7 +607,7 @@ async def test_side_panel_hides_on_narrow_terminals_and_toggles():
 
 # --- the first result screen, for a finance reader ----------------------------------------------
 def test_money_line_compares_with_the_closest_eligible_option(decision, k):
-    from advisor.money import usd0
+    from advisor.costs.money import usd0
     from advisor.tui.headline import closest_option, cost_line, money_line, title
 
     d = decision(daily_requests=150_000, labeled_examples=5000, ml_engineers=2.0)

@@ -7,7 +7,7 @@ import json
 
 import httpx2
 
-from advisor import explain as explain_mod
+from advisor.llm import explain as explain_mod
 from tests.claude_stub import message, streamed_message, use_production_client
 from tests.test_tui import app_factory, finish, wait_for
 

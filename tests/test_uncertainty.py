@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.decide import evaluate
-from advisor.uncertainty import _INTS, analyse, flip_points, monte_carlo, plausible_ranges, tornado
+from advisor.decision import evaluate
+from advisor.decision.uncertainty import _INTS, analyse, flip_points, monte_carlo, plausible_ranges, tornado
 from tests.conftest import TODAY
 
 
@@ -75,7 +75,7 @@ def test_given_answers_vary_around_the_users_figure(k, scenario):
 
 
 def test_fine_tuned_figures_keep_their_claimed_gain(scenario):
-    from advisor.uncertainty import with_tied
+    from advisor.decision.uncertainty import with_tied
 
     s = scenario(review_rate_api=10, review_rate_finetuned=2, api_accuracy=80, finetuned_accuracy=92)
     tied = with_tied(s, {"review_rate_api": 5.0, "api_accuracy": 90.0})
@@ -144,10 +144,9 @@ def test_finance_build_case_reports_verified_flip_points(k, rules, decision):
 
 
 def test_no_flip_point_says_what_was_searched(k, tmp_path):
-    from advisor import cells
-    from advisor.decide import decide, load_rulebase
-    from advisor.scenario import build_scenario
-    from advisor.text_view import render_text
+    from advisor.decision import cells, decide, load_rulebase
+    from advisor.inputs.scenario import build_scenario
+    from advisor.views.text import render_text
 
     pack = tmp_path / "policy.toml"
     pack.write_text(

@@ -8,10 +8,10 @@ import random
 import numpy as np
 import pytest
 
-from advisor.arith import at
 from advisor.costs import price_options
-from advisor.decide import decide
-from advisor.uncertainty import monte_carlo, plausible_ranges, sample_inputs
+from advisor.costs.arith import at
+from advisor.decision import decide
+from advisor.decision.uncertainty import monte_carlo, plausible_ranges, sample_inputs
 from tests.conftest import TODAY
 
 FIGURES = ("tco_usd", "monthly_usd", "one_time_usd", "per_request_usd", "build_months")

@@ -11,25 +11,16 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from advisor.decide import Evaluation, RuleBase, decide, evaluate, load_rulebase
+from advisor.decision import load_rulebase
+from advisor.engine import Engine
 from advisor.errors import BuildBuyError, SessionError
-from advisor.interview import Interview
-from advisor.knowledge import Knowledge, load_knowledge
-from advisor.scenario import Scenario
-from advisor.session import clear_session, load_session, save_session
+from advisor.inputs.knowledge import Knowledge, load_knowledge
+from advisor.inputs.scenario import Scenario
+from advisor.interview.flow import Interview
+from advisor.interview.session import clear_session, load_session, save_session
 from advisor.tui.commands import BuildBuyCommands
 from advisor.tui.config import load_theme, save_theme
 from advisor.tui.safe import clean
-
-
-class Engine:
-    """The pure core, loaded once: knowledge, compiled rules and today's date."""
-
-    def __init__(self, k: Knowledge, rules: RuleBase, today: dt.date) -> None:
-        self.k, self.rules, self.today = k, rules, today
-
-    def evaluate(self, scenario: Scenario) -> Evaluation:
-        return evaluate(scenario, self.k, self.rules, self.today)
 
 
 class BuildBuyApp(App[None]):
@@ -46,15 +37,16 @@ class BuildBuyApp(App[None]):
 
     def __init__(
         self, *, session_file: Path | None = None, today: dt.date | None = None, samples: int = 2000,
-        audience: str = "engineering lead",
+        audience: str = "engineering lead", k: Knowledge | None = None, engine: Engine | None = None,
     ) -> None:
         super().__init__()
         self.session_file = session_file
-        self.today = today or dt.date.today()
+        self.today = engine.today if engine is not None else (today or dt.date.today())
         self.samples = samples
         self.audience = audience
-        self.k = load_knowledge()
-        self.engine: Engine | None = None
+        # The factory passes the knowledge (or a whole engine) in, so this constructor does no I/O.
+        self.k = engine.k if engine is not None else (k or load_knowledge())
+        self.engine: Engine | None = engine
         self.interview = Interview(self.k)
         self.panel: bool | None = None  # the side panel: None shows it when the terminal is wide enough
         remembered = load_theme()
@@ -110,7 +102,7 @@ class BuildBuyApp(App[None]):
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def load_engine(self) -> None:
         """Compile rules and import the price data off the UI thread: the first question shows at once."""
-        from advisor.prices import token_price
+        from advisor.costs.prices import token_price
 
         token_price("gpt-4o")
         engine = Engine(self.k, load_rulebase(self.k), self.today)
@@ -138,7 +130,7 @@ class BuildBuyApp(App[None]):
         return None
 
     def resume(self, data: dict[str, Any], choice: str = "resume") -> None:
-        from advisor.interview import label_of
+        from advisor.interview.flow import label_of
         from advisor.tui.interview_screen import InterviewScreen
 
         if choice == "fresh":
@@ -229,14 +221,10 @@ class BuildBuyApp(App[None]):
 
     @work(thread=True, exclusive=True, group="result", exit_on_error=False)
     def compute_result(self, scenario: Scenario) -> None:
-        from advisor.uncertainty import analyse
-
         try:
             engine = self.engine or Engine(self.k, load_rulebase(self.k), self.today)
             self.engine = engine
-            decision = decide(scenario, engine.k, engine.rules, engine.today)
-            if self.samples:
-                decision = analyse(decision, engine.k, engine.rules, samples=self.samples)
+            decision = engine.decide(scenario, samples=self.samples)
         except BuildBuyError as exc:
             self.call_from_thread(self._result_failed, exc.problems[0])
             return
@@ -268,4 +256,7 @@ class BuildBuyApp(App[None]):
 
 
 def make_app(**kwargs: Any) -> BuildBuyApp:
+    """The app with its knowledge loaded here, so that the constructor itself does no I/O."""
+    if "k" not in kwargs and "engine" not in kwargs:
+        kwargs["k"] = load_knowledge()
     return BuildBuyApp(**kwargs)

@@ -21,7 +21,7 @@ class BuildBuyCommands(Provider):
         return self.app  # type: ignore[return-value]
 
     def commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
-        from advisor.interview import label_of
+        from advisor.interview.flow import label_of
         from advisor.tui.result_screen import ResultScreen
 
         bb = self.bb

@@ -48,7 +48,7 @@ def start_from_description(screen: Any) -> None:
     marked "from your description", for the user to confirm or change as the questions come."""
 
     async def read(text: str) -> None:
-        from advisor.describe import describe_async
+        from advisor.interview.describe import describe_async
 
         screen.say(Text("Reading your description..."), "note")
         found = await describe_async(text, screen.interview.k)

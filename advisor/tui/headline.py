@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advisor.interview import label_of, number, show
-from advisor.knowledge import Knowledge
-from advisor.money import usd0
+from advisor.costs.money import usd0
+from advisor.inputs.knowledge import Knowledge
+from advisor.interview.flow import label_of, number, show
 
 TITLES = {
     "api": "the vendor API",

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from advisor.errors import BuildBuyError
-from advisor.interview import Interview, Unclear, label_of, show
+from advisor.interview.flow import Interview, Unclear, label_of, show
 from advisor.tui.chart import COLORS, usd_short
 from advisor.tui.dialogs import AnswersScreen
 from advisor.tui.messages import EditAnswer

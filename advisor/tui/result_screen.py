@@ -4,7 +4,6 @@ sensitivity and "show the math", in tabs; `s` saves the record, `e` explains."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,73 +17,29 @@ from textual.widgets import DataTable, Footer, Header, Input, Markdown, OptionLi
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from advisor import cells
-from advisor.assumptions import assumption_rows
-from advisor.decide import Decision
+from advisor.costs.money import usd0
+from advisor.decision import Decision, cells
 from advisor.errors import BuildBuyError
-from advisor.knowledge import Knowledge
-from advisor.money import usd0
-from advisor.scenario import OPTIONS
+from advisor.inputs.scenario import OPTIONS
 from advisor.tui.chart import COLORS, MARKS, OVERLAP, bar, line_chart, wants_log
 from advisor.tui.headline import (
     assumption_name,
     assumption_value,
-    biggest_warning,
-    cost_line,
     effect,
     flip_lines,
     glossary,
     humanize,
     ids_for_labels,
-    money_line,
     signed_usd,
-    title,
 )
 from advisor.tui.safe import clean
 from advisor.tui.save_dialog import SaveChoice, SaveScreen, default_folder
+from advisor.views.assumptions import assumption_rows
 
 if TYPE_CHECKING:
-    from advisor.explain import Explanation
+    from advisor.llm.explain import Explanation
     from advisor.tui.app import BuildBuyApp
-
-
-def escape_markdown(text: str) -> str:
-    """User text shown as text: no HTML, links or emphasis sneak in."""
-    return "".join("\\" + c if c in "\\`*_{}[]<>()#+!|" else c for c in text)
-
-
-def normal_mode(path: Path) -> None:
-    """A record is a document for the team: readable as any new file is (the umask decides),
-    not 0600 as the temporary file it was written through. Harmless once record_io does it."""
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        path.chmod(0o666 & ~umask)
-    except OSError:
-        pass  # the record is written; its mode is a nicety
-
-
-def recommendation_markdown(d: Decision, k: Knowledge) -> str:
-    """The first screen: the choice, its cost, the money against the closest option, the biggest
-    warning, then the reasons, the plan and what would change it."""
-    lines = [f"# Recommended: {title(d.option)}", "", f"**{cost_line(d)}**", "", f"**{money_line(d)}**"]
-    warning = biggest_warning(d)
-    if warning:
-        lines += ["", f"> ⚠ {humanize(warning, k)}"]
-    lines += ["", f"*Confidence: {d.confidence}.* {humanize(d.summary, k)}", "", "## Plan", ""]
-    lines += [f"{p.phase}. **{title(p.option)}**: {humanize(p.action, k)} *Until {humanize(p.until, k)}.*" for p in d.plan]
-    flips = flip_lines(d, k)
-    if flips:
-        lines += ["", "## What would change it", ""] + [f"- {line}" for line in flips]
-    if d.uncertainty is not None:
-        lines += ["", "## How sure", "", humanize(d.uncertainty.summary_line(), k)]
-    advice = d.advice()
-    if advice:
-        lines += ["", "## Advice", ""] + [f"- {humanize(f.because, k)}" for f in advice]
-    rest = [w for w in d.warnings if w != warning]
-    if rest:
-        lines += ["", "## Other warnings", ""] + [f"- {humanize(w, k)}" for w in rest]
-    return "\n".join(lines)
+from advisor.tui.result_text import escape_markdown, normal_mode, recommendation_markdown
 
 
 class ResultScreen(Screen[None]):
@@ -296,7 +251,7 @@ class ResultScreen(Screen[None]):
         self.app.push_screen(SaveScreen(folder, earlier), lambda choice: self._write(choice, key))
 
     def _write(self, choice: SaveChoice | None, key: str) -> None:
-        from advisor.record_io import save_record
+        from advisor.records import save_record
 
         if choice is None:
             return
@@ -325,7 +280,7 @@ class ResultScreen(Screen[None]):
 
     @work(exclusive=True, group="explain", exit_on_error=False)
     async def explain_worker(self) -> None:
-        from advisor.explain import Explanation, stream_explanation
+        from advisor.llm.explain import Explanation, stream_explanation
 
         box = self.query_one("#explanation", Markdown)
         parts: list[str] = []
@@ -391,7 +346,7 @@ class ResultScreen(Screen[None]):
 
     @work(group="chat", exit_on_error=False)  # not exclusive: each question is answered, in order
     async def answer_worker(self, question: str) -> None:
-        from advisor.followup import Conversation, Tools
+        from advisor.llm import Conversation, Tools
 
         if self.tools is None:
             self.tools = Conversation(Tools(self.decision, self.bb.engine.k, self.bb.engine.rules))  # type: ignore[union-attr]
