@@ -243,3 +243,16 @@ def test_readme_cost_table_is_the_example_records():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     record = (ROOT / "examples" / "decisions" / "0001-claims-triage.md").read_text(encoding="utf-8")
     assert table(readme) == table(record)
+
+
+GOLDEN_TEXT = ROOT / "tests" / "golden" / "claims-triage.txt"
+
+
+def test_golden_plain_text(example_decision):
+    """What `buildbuy decide` prints, pinned like the record; regenerate with BUILDBUY_UPDATE_GOLDEN=1."""
+    from advisor.views.text import render_text
+
+    text = render_text(example_decision)
+    if os.environ.get("BUILDBUY_UPDATE_GOLDEN"):
+        GOLDEN_TEXT.write_text(text, encoding="utf-8")
+    assert text == GOLDEN_TEXT.read_text(encoding="utf-8")

@@ -47,7 +47,7 @@ def _data(ctx: _Ctx) -> _Data:
         derivations.append(
             Derivation(
                 "data_gap",
-                "(data_floor - examples_on_hand) / distill_quality x spot_label_share x usd_per_example x (1 + qa_overhead)",
+                "max(0, data_floor - examples_on_hand) / distill_quality x spot_label_share x usd_per_example x (1 + qa_overhead)",
                 {"data_floor": floor, "examples_on_hand": on_hand, "distill_quality": quality,
                  "spot_label_share": share, "usd_per_example": per_example, "qa_overhead": qa},
                 gap_cost,
@@ -60,7 +60,7 @@ def _data(ctx: _Ctx) -> _Data:
         derivations.append(
             Derivation(
                 "data_gap",
-                "(data_floor - examples_on_hand) x usd_per_example x (1 + qa_overhead)",
+                "max(0, data_floor - examples_on_hand) x usd_per_example x (1 + qa_overhead)",
                 {"data_floor": floor, "examples_on_hand": on_hand, "usd_per_example": per_example, "qa_overhead": qa},
                 gap_cost,
             )
@@ -212,7 +212,7 @@ def _bridge(ctx: _Ctx, build_months: float, api_monthly: float, own_monthly: flo
     value = monthly * months
     return value, payer, Derivation(
         "bridge",
-        "monthly_cost_while_building x min(build_months, horizon_months)",
-        {"monthly_cost_while_building": monthly, "build_months": months, "paid_by": payer},
+        "monthly_cost_while_building x months_before_launch",
+        {"monthly_cost_while_building": monthly, "months_before_launch": months, "paid_by": payer},
         value,
     )

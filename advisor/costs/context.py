@@ -146,7 +146,7 @@ def _maintenance(
     return value, Derivation(
         "maintenance",
         "(base_fte + fte_per_gpu x gpus + oncall_fte) x ml_engineer_usd_per_year / 12 x contractor_premium",
-        {"base_fte": base, "fte_per_gpu": per_gpu, "gpus": own_gpus, "oncall_fte": oncall, "usd_per_year": yearly, "contractor_premium": premium},
+        {"base_fte": base, "fte_per_gpu": per_gpu, "gpus": own_gpus, "oncall_fte": oncall, "ml_engineer_usd_per_year": yearly, "contractor_premium": premium},
         value,
     )
 

@@ -53,7 +53,7 @@ def _finish(
         Derivation("monthly", " + ".join(monthly) or "0", dict(monthly), monthly_usd),
         Derivation(
             "per_request",
-            "inference / (daily_requests x 365/12)",
+            "inference / requests_per_month",
             {"inference": monthly.get("inference", 0.0), "requests_per_month": requests},
             per_request,
             "USD/request",

@@ -45,7 +45,7 @@ def _gpu_seconds(ctx: _Ctx, gpu: str, in_tok: float, out_tok: float) -> tuple[fl
     cap = capacity(model, compute, _efficiencies(ctx), in_tok, out_tok)
     return cap.gpu_seconds, Derivation(
         "gpu_seconds_per_request",
-        "replica_gpus x (input_tokens / prefill_tps + output_tokens / decode_tps), roofline with the KV-cache limit",
+        "replica_gpus x (input_tokens / prefill_tps + output_tokens / decode_tps)",
         {
             "replica_gpus": cap.replica_gpus, "input_tokens": in_tok, "prefill_tps": cap.prefill_tps,
             "output_tokens": out_tok, "decode_tps": cap.decode_tps, "batch": cap.batch, "kv_tokens": cap.kv_tokens,
