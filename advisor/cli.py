@@ -20,6 +20,10 @@ def _parser() -> argparse.ArgumentParser:
         "Without a command, starts the guided interview.",
     )
     parser.add_argument("--version", action="version", version=f"buildbuy {__version__}")
+    parser.add_argument(
+        "--rules", dest="tui_rules", type=Path, action="append", default=[], metavar="PACK",
+        help="a rule pack for the interview (repeatable); commands take their own --rules",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("decide", help="decide from an answers file and print the result")
@@ -103,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             from advisor.tui.launch import run_tui
 
-            return run_tui()
+            return run_tui(args.tui_rules)
         handler = {
             "decide": _decide,
             "calibrate": _calibrate,

@@ -99,6 +99,6 @@ def test_knowledge_command_lists_sources_and_dates(capsys):
     assert main(["knowledge"]) == 0
     out = capsys.readouterr().out
     assert "figure token_reduction = 0.25" in out
-    assert "source: seed article, Token Efficiency Gains (20-30 %); as_of 2026-11-30" in out
+    assert "source: Build vs Buy: Fine-Tuned LLM Economics (article), Token Efficiency Gains (20-30 %); as_of 2026-11-30" in out
     assert "gpu offer h100-pcie at runpod = $1.99 per GPU-hour" in out
     assert "answer default batch_ok = false" in out

@@ -56,7 +56,7 @@ def test_broken_value_names_file_and_key(tmp_path):
 def test_missing_source_and_broken_toml_reported_together(tmp_path):
     folder = copy_knowledge(tmp_path)
     people = folder / "people.toml"
-    people.write_text(people.read_text().replace('source = "seed article, Data Labeling and Preparation (20-30 %)"\n', ""))
+    people.write_text(people.read_text().replace('source = "Build vs Buy: Fine-Tuned LLM Economics (article), Data Labeling and Preparation (20-30 %)"\n', ""))
     econ = folder / "economics.toml"
     econ.write_text("[figure.token_reduction\n")
     with pytest.raises(KnowledgeError) as exc:

@@ -379,3 +379,39 @@ def test_a_long_derive_chain_runs_and_checks(tmp_path):
     in_child(f"differential_chain({str(path)!r})")
     proc = cli("rules", "--check", str(path), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-500:]
+
+
+def test_300_rule_pack_runs_in_a_portfolio(tmp_path, answers):
+    pack = tmp_path / "policy.toml"
+    pack.write_text(single_threshold_pack(300))
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for i in range(3):
+        (folder / f"uc{i}.toml").write_text(answers.read_text())
+    proc = cli("portfolio", str(folder), "--json", "--rules", str(pack), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    data = json.loads(proc.stdout)
+    assert len(data["use_cases"]) == 3 and data["errors"] == []
+
+
+async def test_300_rule_pack_runs_in_the_tui(tmp_path, monkeypatch):
+    from advisor.tui.app import make_app
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    pack = tmp_path / "policy.toml"
+    pack.write_text(two_condition_pack(300))  # every rule holds on the interview's defaults
+    app = make_app(samples=0, rule_packs=[pack])
+    async with app.run_test(size=(120, 40)) as pilot:
+        while app.engine is None:
+            await pilot.pause(0.05)
+        assert "p.r299" in app.engine.rules.by_id
+        await pilot.press("ctrl+r")
+        for _ in range(200):
+            if type(app.screen).__name__ == "ResultScreen":
+                break
+            await pilot.pause(0.05)
+        assert type(app.screen).__name__ == "ResultScreen"
+        fired = {f.rule for f in app.screen.decision.findings}
+        assert len([r for r in fired if r.startswith("p.r")]) == 300

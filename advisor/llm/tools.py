@@ -11,6 +11,7 @@ from typing import Any
 
 from advisor.costs.money import usd0
 from advisor.decision import Decision, RuleBase, decide
+from advisor.engine import Engine
 from advisor.errors import BuildBuyError
 from advisor.inputs.knowledge import Knowledge
 from advisor.inputs.scenario import ANSWER_NAMES, OPTIONS, build_scenario, closest
@@ -93,6 +94,11 @@ class Tools:
     k: Knowledge
     rules: RuleBase
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, decision: Decision, engine: Engine) -> Tools:
+        """The tools over a decision, with the engine that made it."""
+        return cls(decision, engine.k, engine.rules)
 
     def run(self, name: str, args: Any) -> dict[str, Any]:
         """The tool's result, or {"error": ...} for an unknown tool or bad arguments (sent back to

@@ -81,7 +81,7 @@ class Recomputed:
 
 
 def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today: dt.date) -> Recomputed:
-    from advisor.decision import decide, load_rulebase
+    from advisor.engine import Engine
     from advisor.inputs.scenario import build_scenario
 
     text = read_text(record_path, RecordError, max_bytes=MAX_RECORD_FILE_BYTES)
@@ -92,8 +92,9 @@ def recompute(record_path: Path, k: Knowledge, *, rules_extra: list[Path], today
     except BuildBuyError as exc:
         raise RecordError([f"{record_path}: front matter: {p}" for p in exc.problems]) from None
     packs = [Path(p) for p in fm.rule_packs] + rules_extra
-    rules = load_rulebase(k, packs)
-    decision = decide(scenario, k, rules, today)
+    engine = Engine.load(packs, today=today, k=k)
+    rules = engine.rules
+    decision = engine.decide(scenario)
     result = Revisit(fm.recommendation, decision.option)
     for option, figures in fm.figures.items():
         new = decision.report.options[option]

@@ -11,7 +11,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker, WorkerState
 
-from advisor.decision import load_rulebase
 from advisor.engine import Engine
 from advisor.errors import BuildBuyError, SessionError
 from advisor.inputs.knowledge import Knowledge, load_knowledge
@@ -38,8 +37,10 @@ class BuildBuyApp(App[None]):
     def __init__(
         self, *, session_file: Path | None = None, today: dt.date | None = None, samples: int = 2000,
         audience: str = "engineering lead", k: Knowledge | None = None, engine: Engine | None = None,
+        rule_packs: list[Path] | None = None,
     ) -> None:
         super().__init__()
+        self.rule_packs = list(rule_packs or [])
         self.session_file = session_file
         self.today = engine.today if engine is not None else (today or dt.date.today())
         self.samples = samples
@@ -105,7 +106,7 @@ class BuildBuyApp(App[None]):
         from advisor.costs.prices import token_price
 
         token_price("gpt-4o")
-        engine = Engine(self.k, load_rulebase(self.k), self.today)
+        engine = Engine.load(self.rule_packs, today=self.today, k=self.k)
         self.call_from_thread(self._engine_ready, engine)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -222,7 +223,7 @@ class BuildBuyApp(App[None]):
     @work(thread=True, exclusive=True, group="result", exit_on_error=False)
     def compute_result(self, scenario: Scenario) -> None:
         try:
-            engine = self.engine or Engine(self.k, load_rulebase(self.k), self.today)
+            engine = self.engine or Engine.load(self.rule_packs, today=self.today, k=self.k)
             self.engine = engine
             decision = engine.decide(scenario, samples=self.samples)
         except BuildBuyError as exc:

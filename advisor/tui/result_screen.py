@@ -349,7 +349,7 @@ class ResultScreen(Screen[None]):
         from advisor.llm import Conversation, Tools
 
         if self.tools is None:
-            self.tools = Conversation(Tools(self.decision, self.bb.engine.k, self.bb.engine.rules))  # type: ignore[union-attr]
+            self.tools = Conversation(Tools.of(self.decision, self.bb.engine))  # type: ignore[arg-type]
         log = self.query_one("#chat-log", VerticalScroll)
         thinking = Static("thinking...", classes="chat-thinking", markup=False)
         await log.mount(thinking)
