@@ -170,7 +170,8 @@ def test_concurrent_writers_never_share_a_number(tmp_path, force):
     ]
     results = [(p.returncode, p.communicate(timeout=120)[1]) for p in procs]
     results = [(p.returncode, err) for p, (_, err) in zip(procs, results, strict=True)]
-    assert all(code == 0 for code, _ in results), results
+    failed = [err for code, err in results if code != 0]
+    assert failed == [], "\n---\n".join(failed)
     written = sorted(p.name for p in out.glob("*.md"))
     assert len(written) == 12
     assert [name[:4] for name in written] == [f"{i:04d}" for i in range(1, 13)]

@@ -347,3 +347,11 @@ def test_volume_alone_does_not_beat_economics(decision):
     assert d.report.options["self-host"].breakeven_month is None  # a cheap API: GPUs never pay off
     assert d.option != "self-host"
     assert d.report.options[d.option].tco_usd < d.report.options["self-host"].tco_usd
+
+
+def test_every_bundled_rule_has_a_title_people_read(rules, decision):
+    untitled = [loaded.id for loaded in rules.rules if not loaded.rule.title]
+    assert untitled == []
+    d = decision(daily_requests=400_000, industry="insurance", proprietary_data_advantage=True)
+    finding = next(f for f in d.findings if f.rule == "strategy.proprietary_data")
+    assert finding.name == "Your data is the edge"

@@ -112,6 +112,9 @@ def test_long_answers_list(snap_compare, size):
     async def answers(pilot) -> None:
         await _to_result(pilot)
         await pilot.press("b")
-        await pilot.pause()
+        # the list opens after the interview screen is back: wait for it, then for its layout
+        while type(pilot.app.screen).__name__ != "AnswersScreen":
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
 
     assert snap_compare(_app(), terminal_size=size, run_before=answers)

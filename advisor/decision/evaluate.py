@@ -56,7 +56,7 @@ def _no_launch(report: CostReport) -> list[Finding]:
             "launch.after_horizon", "exclude", option, 0,
             f"Building {option} takes about {report.options[option].build_months:.1f} months, longer than the "
             f"{report.horizon_months}-month horizon, so it would never run within it.",
-            "cost engine: build_calendar_weeks", "economics",
+            "cost engine: build_calendar_weeks", "economics", title="Built after the horizon ends",
         )
         for option in FINETUNED
         if report.options[option].build_months >= report.horizon_months

@@ -70,7 +70,7 @@ def _chart(decision: Decision) -> list[str]:
 
 def _finding_line(f: Finding) -> str:
     effect = "priced into the costs" if f.kind == "derive" else cells.effect(f.kind, f.option, f.weight)
-    return f"- **{md(f.criterion)}**: {md(f.because)} *{effect}; rule `{f.rule}`; source: {md(f.source)}*"
+    return f"- **{md(f.title or f.criterion)}**: {md(f.because)} *{effect}; rule `{f.rule}`; source: {md(f.source)}*"
 
 
 def _lower_first(text: str) -> str:

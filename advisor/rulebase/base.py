@@ -29,6 +29,12 @@ class Finding:
     source: str
     criterion: str
     fact: str | None = None  # what a derive rule derived
+    title: str = ""  # the rule's short name for people; empty in packs that give none
+
+    @property
+    def name(self) -> str:
+        """What a person reads for the rule: its title, else its id."""
+        return self.title or self.rule
 
 
 def _driver_rules(rules: list[LoadedRule]) -> list[LoadedRule]:
@@ -128,7 +134,7 @@ class RuleBase:
             else:
                 kind, option, weight = rule.then.kind, rule.then.option, rule.then.weight
             findings.append(
-                Finding(rule.id, kind, option, weight, rule.because, rule.source, rule.criterion, rule.then.fact)
+                Finding(rule.id, kind, option, weight, rule.because, rule.source, rule.criterion, rule.then.fact, rule.title)
             )
         return findings
 

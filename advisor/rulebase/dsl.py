@@ -90,13 +90,14 @@ class Rule(BaseModel):
 
     id: Annotated[str, Field(pattern=r"^[a-z0-9_.-]+$", max_length=MAX_RULE_ID_CHARS)]
     criterion: RuleText
+    title: Annotated[str, Field(max_length=80)] = ""  # a short name people read instead of the id
     when: When
     then: Then
     because: Annotated[str, Field(min_length=10, max_length=MAX_RULE_TEXT_CHARS)]
     source: RuleText
     pri: int = Field(default=0, ge=-1000, le=1000)
 
-    @field_validator("criterion", "because", "source", mode="before")
+    @field_validator("criterion", "title", "because", "source", mode="before")
     @classmethod
     def _no_control_characters(cls, value: object) -> object:
         # shown in every view and written to records: a pack from a pull request must not be

@@ -113,10 +113,10 @@ class ResultScreen(Screen[None]):
             )
         k = self.bb.k
         findings = self.query_one("#findings-table", DataTable)
-        findings.add_columns("effect", "because")
+        findings.add_columns("rule", "effect", "because")
         self.finding_rows = [f for f in d.findings if f.kind != "derive"]
         for f in self.finding_rows:
-            findings.add_row(Text(effect(f, short=True)), Text(clean(humanize(f.because, k))))
+            findings.add_row(Text(clean(f.name)), Text(effect(f, short=True)), Text(clean(humanize(f.because, k))))
         assumptions = self.query_one("#assumptions-table", DataTable)
         assumptions.add_columns("assumption", "value", "kind", "as of", "source")
         self.assumption_list = assumption_rows(d, k)

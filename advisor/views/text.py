@@ -64,7 +64,7 @@ def render_text(decision: Decision) -> str:
     if leans:
         out += ["", "Findings:"]
         for f in sorted(leans, key=lambda f: (f.kind != "exclude", -abs(f.weight))):
-            out.append(f"  [{f.rule}] {cells.effect(f.kind, f.option, f.weight)}: {f.because}")
+            out.append(f"  {f.name} [{f.rule}] {cells.effect(f.kind, f.option, f.weight)}: {f.because}")
     advice = decision.advice()
     if advice:
         out += ["", "Advice:"] + [f"  - {f.because} [{f.rule}]" for f in advice]
