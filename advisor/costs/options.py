@@ -147,7 +147,7 @@ def _self_host(ctx: _Ctx, api_monthly: float) -> OptionCost:
     run_cost, d_run = _training_run_gpu(ctx, usd_hour, data.examples)
     review = _review(ctx, a.daily_requests, a.review_rate_finetuned)
     derivations += [
-        Derivation("inference", "serving cost (always-on or on-demand)", {"serving": detail["serving"]}, serving),
+        Derivation("inference", "serving_cost", {"serving_cost": serving, "serving": detail["serving"]}, serving),
         _review_derivation(ctx, a.daily_requests, a.review_rate_finetuned, review),
         d_run,
     ]
@@ -173,7 +173,7 @@ def _hybrid(ctx: _Ctx, api_monthly: float) -> OptionCost:
     derivations += [
         Derivation(
             "inference",
-            "core serving (share of traffic on own GPUs) + (1 - share) x daily_requests x api_per_request x 365/12",
+            "core_serving + (1 - share) x daily_requests x api_per_request x 365/12",
             {"core_serving": serving, "share": share, "daily_requests": a.daily_requests, "api_per_request": api_per_request},
             inference,
         ),
@@ -230,7 +230,9 @@ def _vendor_option(ctx: _Ctx, offer: VendorOffer, available: bool, api_monthly: 
             f"{offer.dedicated_gpu} dedicated at {offer.vendor}",
         )
         detail.update({f"serving_{k}": v for k, v in serving.items()}, billed="per GPU-hour on a dedicated deployment")
-        derivations.append(Derivation("inference", "dedicated deployment serving cost", {"serving": serving["serving"]}, inference))
+        derivations.append(
+            Derivation("inference", "dedicated_serving_cost", {"dedicated_serving_cost": inference, "serving": serving["serving"]}, inference)
+        )
     else:
         price = _vendor_inference_price(offer)
         per_req = price.per_request(in_tok, out_tok, a.cached_input_share)

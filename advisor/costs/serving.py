@@ -81,7 +81,7 @@ def _serving(
         ),
         Derivation(
             "gpus",
-            "whole replicas of max(floor, ceil(daily_requests / 86400 x peak_to_average / capacity_per_gpu))",
+            "max(floor x replica_gpus, ceil(ceil(daily_requests / 86400 x peak_to_average / capacity_per_gpu) / replica_gpus) x replica_gpus)",
             {"floor": floor_gpus, "replica_gpus": replica, "daily_requests": daily, "peak_to_average": a.peak_to_average, "capacity_per_gpu": capacity_rps},
             gpus,
             "GPUs",
