@@ -94,3 +94,40 @@ def test_portfolio_out_writes_a_record_per_use_case_and_one_linking_them(tmp_pat
     portfolio = (out_dir / "0003-portfolio.md").read_text()
     assert "[0001-triage-1.md](0001-triage-1.md)" in portfolio and "Shared platform for 2 use cases" in portfolio
     assert "Shared platform for 2 use cases" in out
+
+
+async def test_the_tui_opens_a_folder_as_a_portfolio_table(tmp_path, monkeypatch):
+    from textual.widgets import DataTable, Input, Static
+
+    from advisor.tui.app import make_app
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    for i in (1, 2):
+        write(folder, f"uc{i}.toml", SELF_HOST.format(name=f"Radiology [PHI] {i}"))
+    write(folder, "bad.toml", "[answers]\ndaily_requests = -5\n")
+    app = make_app(samples=0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_portfolio(folder)
+
+        async def wait_for(check):
+            for _ in range(200):
+                if check():
+                    return
+                await pilot.pause(0.05)
+            raise AssertionError("timed out")
+
+        await wait_for(lambda: type(app.screen).__name__ == "PortfolioScreen" and bool(app.screen.query("#portfolio-table")))
+        table = app.screen.query_one("#portfolio-table", DataTable)
+        await wait_for(lambda: table.row_count == 2)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]
+        assert rows[0][0] == "Radiology [PHI] 1"  # typed text shown literally
+        assert "self-host, shared platform" in rows[0][2] and rows[0][3].startswith("-$")
+        summary = str(app.screen.query_one("#portfolio-summary", Static).render())
+        assert "Shared platform: 2 use cases" in summary and "Not decided: bad.toml" in summary
+        box = app.screen.query_one("#portfolio-folder", Input)
+        box.value = str(tmp_path / "nowhere")
+        await pilot.press("enter")
+        await wait_for(lambda: "not a folder" in str(app.screen.query_one("#portfolio-summary", Static).render()))
+        assert table.row_count == 0

@@ -168,6 +168,12 @@ class BuildBuyApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def action_portfolio(self, folder: Path | None = None) -> None:
+        """A folder of answers files (this folder by default) as a portfolio table."""
+        from advisor.tui.portfolio_screen import PortfolioScreen
+
+        self.push_screen(PortfolioScreen(folder or Path.cwd()))
+
     def action_toggle_panel(self) -> None:
         screen = self.interview_screen()
         shown = screen.panel_shown() if screen is not None else True

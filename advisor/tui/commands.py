@@ -38,6 +38,7 @@ class BuildBuyCommands(Provider):
         found += [
             ("Help", "how it works, the keys and the words used", bb.action_help),
             ("Toggle side panel", "show or hide the running costs beside the interview", bb.action_toggle_panel),
+            ("Open a portfolio", "decide a folder of answers files together, with a shared platform", bb.action_portfolio),
         ]
         for name in bb.interview.order():
             if not bb.interview.skipped(name):
