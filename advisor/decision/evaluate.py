@@ -88,7 +88,11 @@ class Evaluation:
         pool: list[Option] = [o for o in OPTIONS if not self.excluded[o]]
         if not pool:
             return None
-        return min(pool, key=lambda o: (self.report.options[o].tco_usd, OPTIONS.index(o)))
+
+        def by_cost(option: Option) -> tuple[float, int]:
+            return self.report.options[option].tco_usd, OPTIONS.index(option)
+
+        return min(pool, key=by_cost)
 
 
 def evaluate(scenario: Scenario, k: Knowledge, rules: RuleBase, today: dt.date) -> Evaluation:

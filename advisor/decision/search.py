@@ -152,6 +152,7 @@ def numeric_flip(
             to = choose({name: other})
             if to in (base, None) or (same != value and choose({name: same}) not in (base, None)):
                 return None  # not a clean boundary (the answer comes back): report none rather than guess
+            assert to is not None
             return FlipPoint(name, other, to, direction)
         previous = point
     return None

@@ -218,7 +218,11 @@ class Uncertainty:
     def most_often_cheapest(self) -> Option | None:
         if not self.samples:
             return None
-        return max(OPTIONS, key=lambda o: (self.cheapest_probability[o], -OPTIONS.index(o)))
+
+        def by_share(option: Option) -> tuple[float, int]:
+            return self.cheapest_probability[option], -OPTIONS.index(option)
+
+        return max(OPTIONS, key=by_share)
 
     def summary_line(self) -> str:
         return self.headline
