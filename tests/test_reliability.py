@@ -428,3 +428,26 @@ def test_a_figure_can_state_its_own_sane_range():
     assert _sane_range("ha_gpus", plain) == (0.0, 2000.0, False)
     fraction = Figure(value=0.9, unit="fraction of full-load throughput", source="s", as_of=dt.date(2026, 1, 1))
     assert _sane_range("batch_utilization", fraction) == (0.0, 1.0, True)
+
+
+def test_a_folder_target_is_recognised_by_its_name_even_if_another_writer_creates_it(tmp_path, monkeypatch):
+    """A writer that saw no folder, then saw it exist (another writer made it in between), must
+    still write into it, not try to overwrite it as a file."""
+    from pathlib import Path
+
+    from advisor.records.store import _is_folder_target
+
+    target = tmp_path / "records"
+    calls = {"n": 0}
+    real_is_dir = Path.is_dir
+
+    def is_dir_then_created(self):  # first look: not there yet; meanwhile someone creates it
+        calls["n"] += 1
+        if self == target and calls["n"] == 1:
+            target.mkdir()
+            return False
+        return real_is_dir(self)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir_then_created)
+    assert _is_folder_target(target)
+    assert not _is_folder_target(tmp_path / "0001-x.md")

@@ -32,7 +32,9 @@ def _next_number(folder: Path) -> int:
 
 def _is_folder_target(out: Path) -> bool:
     try:
-        return out.is_dir() or (not out.exists() and out.suffix.lower() != ".md")
+        # Decided by the name first: another writer may create the folder between two checks, and
+        # an existing folder must never be taken for a file to overwrite.
+        return out.is_dir() or out.suffix.lower() != ".md" or (out.exists() and not out.is_file())
     except OSError as exc:  # a name too long for the file system, a loop of links, ...
         raise RecordError(f"{clip(str(out))}: cannot be used ({exc.strerror or exc})") from None
 
