@@ -156,11 +156,6 @@ def _satisfiable(candidates: Any, types: Types, limit: int, budget: int = 5000) 
     return kept
 
 
-def goals(loaded: LoadedRule, rules: list[LoadedRule], types: Types, limit: int = 8) -> list[Goal]:
-    """Up to `limit` satisfiable ways for one rule to fire."""
-    return all_goals(rules, types, limit)[loaded.id]
-
-
 def semantic_problems(rules: list[LoadedRule], types: Types, only: set[str] | None = None) -> list[str]:
     """Rules that can never fire, and `require` rules that can fire together for different options.
 
